@@ -1,0 +1,272 @@
+"""The `casekit` command: a thin face over the library. Every error is one line, exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import CaseKitError, InputError
+
+DEFAULT_INDEX = ".casekit/index"
+
+
+def index_dir(args) -> Path:
+    return Path(args.index_dir or os.environ.get("CASEKIT_INDEX_DIR") or DEFAULT_INDEX)
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_validate(args) -> int:
+    from .case import parse_path
+
+    bad = 0
+    for p in args.cases:
+        cases, problems = parse_path(p)
+        for e in problems:
+            _err(str(e))
+        bad += bool(problems)
+        if not args.quiet:
+            for c in cases:
+                print(f"{p}: ok {c.id}" + (f" (opened {c.opened_utc})" if c.opened else ""))
+    return 2 if bad else 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import report
+
+    lines, ok = report(index_dir(args), model=args.model)
+    if args.json:
+        print(json.dumps(lines, indent=2))
+    else:
+        for k, v in lines.items():
+            print(f"{k:<22} {v}")
+    if not ok:
+        _err("casekit: doctor found problems (see above); " + "; ".join(v for k, v in lines.items() if k.startswith("problem")))
+    return 0 if ok else 2
+
+
+def cmd_index(args) -> int:
+    from .index import build_index
+
+    paths = args.paths or ["corpus"]
+    stats = build_index([Path(p) for p in paths], index_dir(args), progress=not args.quiet, on_error=_err)
+    print(stats.summary())
+    return 2 if stats.errors else 0
+
+
+def cmd_search(args) -> int:
+    from .index import Index
+
+    hits = Index.open(index_dir(args)).search(args.query, k=args.k, kind=args.kind, service=args.service)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("no results")
+    for n, h in enumerate(hits, 1):
+        print(f"{n:>2}. [{h.chunk.kind}] {h.chunk.ref}  (score {h.score:.3f})")
+        snippet = " ".join(h.chunk.text.split())[:200]
+        print(f"    {snippet}")
+    return 0
+
+
+def cmd_draft(args) -> int:
+    from .case import parse_path
+    from .draft import Drafter
+
+    drafter = Drafter(index_dir(args), model=args.model, seed=args.seed)
+    status = 0
+    for p in args.cases:
+        cases, problems = parse_path(p)
+        for e in problems:
+            _err(str(e))
+            status = 2
+        for case in cases:
+            draft = drafter.draft(case)
+            if args.out:
+                written = drafter.write(draft, Path(args.out))
+                if not args.json:
+                    print("wrote " + ", ".join(str(w) for w in written))
+            if args.json:
+                print(json.dumps(draft.to_dict(), ensure_ascii=False, sort_keys=False))
+            elif not args.out:
+                from .render import render_assessment
+
+                print(render_assessment(draft))
+    return status
+
+
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    return run_batch(args.inputs, Path(args.out), workers=args.workers, engine=args.engine,
+                     index_dir=index_dir(args), model=args.model, address=args.address, progress=not args.quiet)
+
+
+def cmd_import(args) -> int:
+    from .ingest.importer import import_file
+
+    written, problems = import_file(Path(args.file), Path(args.out), fmt=args.format, mapping=args.map,
+                                    defaults=dict(kv.split("=", 1) for kv in args.set or []))
+    for e in problems:
+        _err(str(e))
+    print(f"imported {written} cases into {args.out}" + (f", {len(problems)} skipped" if problems else ""))
+    return 2 if problems else 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import run_retrieval_eval
+
+    report = run_retrieval_eval(index_dir(args), Path(args.queries), k=args.k)
+    print(report.table())
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+EPILOG_MAIN = """\
+examples:
+  casekit validate examples/inbox/*.md
+  casekit index corpus ../shared/data/rfc
+  casekit search "load balancer returns 504 when the backend is slow" -k 5
+  casekit draft examples/inbox/NEW-0001.md --out out/
+  casekit batch examples/inbox --out out/ --workers 1
+  casekit doctor
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="casekit",
+        description="Local, offline case reasoning for support engineers: structure a case (SOAP), "
+        "find similar past cases and the authoritative documents, draft an assessment that cites its sources.",
+        epilog=EPILOG_MAIN, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"casekit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name, func, help, epilog=""):
+        sp = sub.add_parser(name, help=help, description=help, epilog=epilog,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.set_defaults(func=func)
+        return sp
+
+    def with_index(sp):
+        sp.add_argument("--index-dir", metavar="DIR", help=f"index folder (default: $CASEKIT_INDEX_DIR or {DEFAULT_INDEX})")
+
+    def with_model(sp):
+        sp.add_argument("--model", metavar="GGUF", help="GGUF path, a file in models/, or smollm2 | gemma3-270m "
+                        "(default: $CASEKIT_MODEL, else the bundled SmolLM2-135M)")
+
+    sp = add("validate", cmd_validate, "Check case files; one line per problem, exit 2 if any is invalid.",
+             "examples:\n  casekit validate case.md\n  casekit validate cases/*.md history.jsonl")
+    sp.add_argument("cases", nargs="+", metavar="CASE")
+    sp.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+    sp = add("doctor", cmd_doctor, "Show versions, model paths and hashes, threads and offline state; exit 0 when all is usable.",
+             "example:\n  casekit doctor --model models/qwen2.5-1.5b-instruct-q4_k_m.gguf")
+    with_index(sp)
+    with_model(sp)
+    sp.add_argument("--json", action="store_true", help="print a JSON object")
+
+    sp = add("index", cmd_index, "Build or incrementally update the index from corpus folders and files.",
+             "PATH may be a corpus folder (with cases/ and docs/), a folder of case files or documents,\n"
+             "a case file (.md with front matter, .json, .jsonl), a Markdown document or an RFC .txt.\n"
+             "Only what changed is re-embedded.\n\nexamples:\n  casekit index\n  casekit index corpus ../shared/data/rfc\n"
+             "  casekit index my-history/ --index-dir ~/.casekit/team")
+    sp.add_argument("paths", nargs="*", metavar="PATH", help="default: ./corpus")
+    with_index(sp)
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sp = add("search", cmd_search, "Hybrid (dense + BM25) search over the index.",
+             'examples:\n  casekit search "CannotPullContainerError i/o timeout"\n'
+             '  casekit search "what does 504 mean" --kind doc -k 3 --json')
+    sp.add_argument("query")
+    sp.add_argument("-k", type=int, default=5, help="number of results (default 5)")
+    sp.add_argument("--kind", choices=["case", "doc"], help="only past cases or only documents")
+    sp.add_argument("--service", help="only chunks of this service (e.g. ecs)")
+    sp.add_argument("--json", action="store_true", help="print a JSON list, best first")
+    with_index(sp)
+
+    sp = add("draft", cmd_draft, "Draft a cited differential assessment, plan and documents for cases.",
+             "examples:\n  casekit draft examples/inbox/NEW-0001.md\n  casekit draft case.md --json\n"
+             "  casekit draft case.md --out out/        # writes out/<id>.json and out/<id>.md\n"
+             "  casekit draft case.md --model gemma3-270m")
+    sp.add_argument("cases", nargs="+", metavar="CASE")
+    sp.add_argument("--out", metavar="DIR", help="write <id>.json and <id>.md into DIR")
+    sp.add_argument("--json", action="store_true", help="print the draft JSON (JSON Lines for several cases)")
+    sp.add_argument("--seed", type=int, default=0, help="sampling seed (default 0; decoding is greedy)")
+    with_model(sp)
+    with_index(sp)
+
+    sp = add("batch", cmd_batch, "Resumable batch drafting of files, folders or JSONL; summary.jsonl in DIR.",
+             "Rerunning skips cases whose outputs are complete and current; killing a run loses nothing.\n"
+             "Exit status: 0 all drafted, 1 some cases failed, 2 usage error.\n\n"
+             "examples:\n  casekit batch examples/inbox --out out/\n  casekit batch backlog.jsonl --out out/ --workers 2\n"
+             "  casekit batch inbox/ --out out/ --engine ray --address ray://head:10001")
+    sp.add_argument("inputs", nargs="+", metavar="INPUT")
+    sp.add_argument("--out", required=True, metavar="DIR")
+    sp.add_argument("--workers", type=int, default=1, help="worker processes (default 1; see README figures)")
+    sp.add_argument("--engine", choices=["local", "ray"], default="local")
+    sp.add_argument("--address", help="Ray cluster address (with --engine ray; default: a local instance)")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    with_model(sp)
+    with_index(sp)
+
+    sp = add("import", cmd_import, "Turn exported tickets or post-mortems (JSON, JSONL, CSV) into case files.",
+             "--map takes field=path pairs; a path is dotted (a.b.0.c) and several paths joined by '+' are\n"
+             "concatenated. Fields: id, title, opened, service, industry, severity, layer, side, root_cause,\n"
+             "tags, resources, subjective, objective, assessment, plan, resolution. '*' as id path uses the\n"
+             "key of an object-of-objects export.\n\n"
+             "example (the public post-mortem dataset):\n"
+             "  casekit import aws.json --format json --out corpus/imported \\\n"
+             "    --map 'id=*,title=title,opened=time,service=service_name,subjective=summary+symptom,\\\n"
+             "objective=details,root_cause=root_cause,plan=troubleshooting_steps,resolution=mitigation'")
+    sp.add_argument("file")
+    sp.add_argument("--format", choices=["json", "jsonl", "csv"], help="default: by file suffix")
+    sp.add_argument("--map", default="", help="field=path,... (see above)")
+    sp.add_argument("--set", action="append", metavar="FIELD=VALUE", help="a fixed value for every case, e.g. industry=saas")
+    sp.add_argument("--out", required=True, metavar="DIR")
+
+    sp = add("eval", cmd_eval, "Measure retrieval: Recall@1/@5, MRR and nDCG@10 for dense, BM25 and hybrid.",
+             "example:\n  casekit index corpus ../shared/data/rfc && casekit eval retrieval")
+    sp.add_argument("what", choices=["retrieval"])
+    sp.add_argument("--queries", default="eval/retrieval", help="JSONL file or folder of them")
+    sp.add_argument("-k", type=int, default=10)
+    sp.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    with_index(sp)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except InputError as e:
+        _err(str(e))
+    except CaseKitError as e:
+        _err(f"casekit: {e}")
+    except KeyboardInterrupt:
+        _err("casekit: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

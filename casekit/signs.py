@@ -1,0 +1,187 @@
+"""Signs: objective findings extracted from the Objective section and pasted logs.
+
+A symptom is what the customer says (Subjective); a sign is what the data shows. This
+module only ever reads Objective text, and every sign keeps its kind and line so the
+draft can label each statement by its origin. Pure functions, bounded work: a 50 MB log
+is read up to MAX_LINES lines and the draft says so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, tzinfo
+
+from .timeutil import TimeError, parse_stamp, to_utc_iso, zone
+
+MAX_LINES = 20_000
+MAX_SIGNS = 40
+MAX_LEN = 200
+
+KINDS = ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric", "resource", "timestamp", "warning")
+
+_ERROR_WORDS = re.compile(
+    r"(?i)\b(error|errors|fail(?:ed|ure|s)?|fatal|panic|denied|refused|time[d ]?out|timeout|unreachable|exception|"
+    r"killed|oom|out of memory|exhausted|throttl\w*|exceeded|no space|full|unable|cannot|can't|couldn't|invalid|"
+    r"rejected|reset|dropping|dropped|unhealthy|critical|crit|emerg|alert|abort(?:ed)?|segfault|"
+    r"crashloopbackoff|back-off|backoff|insufficient|not available|unavailable|refus\w+|mismatch|expired|"
+    r"servfail|nxdomain|abnormal(?:ly)?|illegal|bad|corrupt\w*|i/o)\b"
+)
+_WARN_WORDS = re.compile(r"(?i)\b(warn(?:ing)?|degraded|retry(?:ing)?|retries|slow|high|elevated|deprecated|notice)\b")
+_EXCEPTION = re.compile(r"\b(?:[a-z]+\.)*[A-Z][A-Za-z0-9]*(?:Exception|Error|Exceeded|Fault|Failure)\b")
+_CODE = re.compile(
+    r"\b(?:E[A-Z]{4,}|ERR_[A-Z0-9_]+|SERVFAIL|NXDOMAIN|REFUSED|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|"
+    r"CreateContainerConfigError|Evicted|SIGKILL|SIGSEGV|SIGTERM|VcpuLimitExceeded|InsufficientInstanceCapacity|"
+    r"RequestLimitExceeded|SlowDown|AccessDenied|Throttling|[A-Z][a-z]+(?:[A-Z][a-z]+)+(?:Exceeded|Denied|Failed|Limit))\b"
+)
+_HTTP_REASON = ("Bad Request|Unauthorized|Forbidden|Not Found|Request Timeout|Too Many Requests|Internal Server Error|"
+                "Bad Gateway|Service Unavailable|Gateway Timeout|Slow Down|Conflict|Gone|Payload Too Large|Not Implemented")
+_HTTP = re.compile(
+    rf"\b([1-5]\d\d)\s+({_HTTP_REASON})\b|"
+    r"(?i:\b(?:HTTP/\d(?:\.\d)?\"?\s+|status(?:[ _-]?code)?\s*[:=]?\s*|elb_status_code\s*[:=]?\s*|target_status_code\s*[:=]?\s*|"
+    r"HTTP\s+|returned\s+|returns\s+|returning\s+|code\s+))([1-5]\d\d)\b|"
+    r"\bHTTPCode_(?:ELB|Target|Backend)_(\dXX|\d{3})(?:_Count)?\b"
+)
+_REASONS = {
+    "400": "Bad Request", "401": "Unauthorized", "403": "Forbidden", "404": "Not Found", "408": "Request Timeout",
+    "429": "Too Many Requests", "500": "Internal Server Error", "502": "Bad Gateway", "503": "Service Unavailable",
+    "504": "Gateway Timeout",
+}
+_EXIT = re.compile(r"(?i)\b(?:exit(?:ed)?(?:\s+with)?\s*(?:code|status)?\s*[:=]?\s*|exit code:\s*|returned\s+exit\s+code\s+)(\d{1,3})\b")
+_KERNEL = re.compile(r"(?:\bkernel:|^\s*\[\s*\d+\.\d+\]|\bdmesg\b|Kernel panic|BUG:|Call Trace:|oom-kill|Out of memory:)")
+_RESOURCE = re.compile(
+    r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{12}:[^\s,;)\]\"'`]+|"
+    r"\b(?:i|vol|subnet|sg|vpc|eni|nat|igw|rtb|acl|ami|snap|tgw|vpce|lt|eipalloc|pcx|r|db|fs|fsap)-[0-9a-f]{8,17}\b"
+)
+_METRIC = re.compile(
+    r"\b([A-Za-z][A-Za-z0-9_./%-]{1,40})\s*(?:[:=]|is|was|at|of)?\s*(-?\d+(?:\.\d+)?)\s*"
+    r"(%|ms|µs|us|s|sec|secs|seconds|min|minutes|MiB|GiB|KiB|MB|GB|KB|TB|Mbps|Gbps|Mbit/s|IOPS|iops|req/s|rps|pps|ops/s|"
+    r"MB/s|GB/s|KB/s|MiB/s|credits|connections|conns|requests|errors|tokens|threads|count)(?![A-Za-z])"
+)
+_ISO = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\s?(Z|[+-]\d{2}:?\d{2}\b|UTC\b)?"
+)
+_SYSLOG = re.compile(r"^\s*(?:<\d+>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})\b")
+_APACHE = re.compile(r"\[(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\]")
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+@dataclass(frozen=True)
+class Sign:
+    """An objective finding: its text as found, its kind, the line it came from."""
+
+    text: str
+    kind: str
+    line: int | None = None
+    utc: str | None = None  # timestamps: the UTC instant
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _clip(s: str) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= MAX_LEN else s[: MAX_LEN - 1] + "…"
+
+
+def _template(s: str) -> str:
+    """A line with its variable parts folded, so repeats of one message count once."""
+    s = re.sub(r"\b[0-9a-f]{8,}\b", "#", s.lower())
+    return re.sub(r"\d+", "#", s)
+
+
+def _stamp(line: str, default_tz: tzinfo, year: int) -> datetime | None:
+    m = _ISO.search(line)
+    if m:
+        try:
+            return parse_stamp(f"{m.group(1)} {m.group(2)} {m.group(3) or ''}".strip(), default_tz)
+        except TimeError:
+            return None
+    m = _APACHE.search(line) or _SYSLOG.search(line)
+    if m and m.group(1) in _MONTHS:
+        y = int(m.group(4)) if m.re is _APACHE else year
+        try:
+            return datetime(y, _MONTHS[m.group(1)], int(m.group(2)), *map(int, m.group(3).split(":")), tzinfo=default_tz)
+        except ValueError:
+            return None
+    return None
+
+
+def extract(text: str, tz: str | None = None, year: int | None = None, limit: int = MAX_SIGNS) -> list[Sign]:
+    """Signs in `text`, most telling kinds first, each message once.
+
+    `tz` is the case's timezone (offset or IANA name): timestamps written without one
+    are read in it and normalised to UTC. Without it they are read as UTC.
+    """
+    try:
+        default_tz = zone(tz) if tz else zone("UTC")
+    except TimeError:
+        default_tz = zone("UTC")
+    year = year or datetime.now().year
+    found: dict[str, list[Sign]] = {k: [] for k in KINDS}
+    seen: set[tuple[str, str]] = set()
+    stamps: list[tuple[datetime, int, str]] = []
+    lines = text.split("\n")
+    truncated = len(lines) > MAX_LINES
+
+    def add(kind: str, value: str, n: int, utc: str | None = None) -> None:
+        key = (kind, _template(value) if kind in ("error", "warning", "kernel") else value.lower())
+        if key not in seen:
+            seen.add(key)
+            found[kind].append(Sign(_clip(value), kind, n, utc))
+
+    for n, line in enumerate(lines[:MAX_LINES], 1):
+        if not line.strip() or line.strip().startswith("```"):
+            continue
+        body = line.strip().lstrip("$#> ").strip()
+        for m in _EXCEPTION.finditer(line):
+            add("exception", m.group(0), n)
+        for m in _CODE.finditer(line):
+            add("code", m.group(0), n)
+        for m in _HTTP.finditer(line):
+            code = m.group(1) or m.group(3) or m.group(4)
+            reason = m.group(2) or _REASONS.get(code, "")
+            add("http_status", f"HTTP {code} {reason}".strip(), n)
+        for m in _EXIT.finditer(line):
+            add("exit_code", f"exit code {m.group(1)}", n)
+        for m in _RESOURCE.finditer(line):
+            add("resource", m.group(0).rstrip("."), n)
+        if _KERNEL.search(line):
+            add("kernel", body, n)
+        elif _ERROR_WORDS.search(line):
+            add("error", body, n)
+        elif _WARN_WORDS.search(line):
+            add("warning", body, n)
+        for m in _METRIC.finditer(line):
+            if not re.fullmatch(r"\d+|[A-Z]{3}|\d{4}-\d{2}-\d{2}", m.group(1)):
+                add("metric", f"{m.group(1)} {m.group(2)} {m.group(3)}", n)
+        dt = _stamp(line, default_tz, year)
+        if dt is not None:
+            stamps.append((dt, n, line))
+    if stamps:
+        first, last = min(stamps, key=lambda s: (s[0], s[1])), max(stamps, key=lambda s: (s[0], -s[1]))
+        for dt, n, _ in ([first] if first is last else [first, last]):
+            found["timestamp"].append(Sign(f"{dt.isoformat(sep=' ', timespec='seconds')} (UTC {to_utc_iso(dt)})",
+                                           "timestamp", n, to_utc_iso(dt)))
+    # fair shares: each kind gets its first few before any kind gets more
+    order = ["error", "kernel", "exception", "code", "http_status", "exit_code", "metric", "warning", "resource", "timestamp"]
+    out: list[Sign] = []
+    depth = 0
+    while len(out) < limit and any(len(found[k]) > depth for k in order):
+        for k in order:
+            if depth < len(found[k]) and len(out) < limit:
+                out.append(found[k][depth])
+        depth += 1
+    if truncated:
+        out.append(Sign(f"only the first {MAX_LINES} of {len(lines)} lines were read", "warning", None))
+    return out
+
+
+def signatures(signs: list[Sign]) -> set[str]:
+    """Normalised error signatures for matching a case's signs against a source's text."""
+    out = set()
+    for s in signs:
+        if s.kind in ("exception", "code", "exit_code"):
+            out.add(s.text.lower())
+        elif s.kind == "http_status":
+            out.add(s.text.split()[1])
+    return out
