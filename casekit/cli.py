@@ -115,7 +115,7 @@ def cmd_import(args) -> int:
     from .ingest.importer import import_file
 
     written, problems = import_file(Path(args.file), Path(args.out), fmt=args.format, mapping=args.map,
-                                    defaults=dict(kv.split("=", 1) for kv in args.set or []))
+                                    defaults=dict(kv.split("=", 1) for kv in args.set or []), timezone=args.timezone)
     for e in problems:
         _err(str(e))
     print(f"imported {written} cases into {args.out}" + (f", {len(problems)} skipped" if problems else ""))
@@ -229,13 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
              "tags, resources, subjective, objective, assessment, plan, resolution. '*' as id path uses the\n"
              "key of an object-of-objects export.\n\n"
              "example (the public post-mortem dataset):\n"
-             "  casekit import aws.json --format json --out corpus/imported \\\n"
-             "    --map 'id=*,title=title,opened=time,service=service_name,subjective=summary+symptom,\\\n"
-             "objective=details,root_cause=root_cause,plan=troubleshooting_steps,resolution=mitigation'")
+             "  casekit import aws.json --format json --out corpus/imported --set side=provider \\\n"
+             "    --map 'id=*,title=title,opened=time,service=service_name,subjective=summary+impact symptom,\\\n"
+             "objective=details,root_cause=root cause.details,assessment=root cause.label,\\\n"
+             "plan=mitigation.troubleshooting,resolution=mitigation.details+mitigation.label'")
     sp.add_argument("file")
     sp.add_argument("--format", choices=["json", "jsonl", "csv"], help="default: by file suffix")
     sp.add_argument("--map", default="", help="field=path,... (see above)")
     sp.add_argument("--set", action="append", metavar="FIELD=VALUE", help="a fixed value for every case, e.g. industry=saas")
+    sp.add_argument("--timezone", default="UTC", help="timezone of dates written without one (default UTC)")
     sp.add_argument("--out", required=True, metavar="DIR")
 
     sp = add("eval", cmd_eval, "Measure retrieval: Recall@1/@5, MRR and nDCG@10 for dense, BM25 and hybrid.",

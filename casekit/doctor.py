@@ -28,7 +28,7 @@ def report(index_dir: Path, model: str | None = None) -> tuple[dict[str, str], b
         "casekit": __version__,
         "python": f"{platform.python_version()} ({sys.executable})",
         "platform": f"{platform.system()} {platform.machine()}",
-        "threads": f"{models.threads()} (CASEKIT_THREADS to change)",
+        "threads": f"{models.threads()} usable cores; llama.cpp uses {models.llm_threads()} (CASEKIT_THREADS to change)",
     }
     for dist in ("llama-cpp-python", "sentence-transformers", "torch", "faiss-cpu", "ipywidgets", "jupyterlab"):
         out[dist] = _version(dist)

@@ -40,9 +40,9 @@ def clean(text: str) -> list[str]:
     header_left = 0  # lines of page header still to drop after a form feed
     in_header = False
     for raw in text.replace("\r\n", "\n").split("\n"):
-        line = raw.rstrip()
-        if "\f" in line:
-            line, header_left, in_header = line.replace("\f", ""), 3, False
+        line = raw.replace("\f", "").rstrip()  # rstrip alone would eat the form feed too
+        if "\f" in raw:
+            header_left, in_header = 3, False
             if not line.strip():
                 continue
         if header_left:

@@ -1,0 +1,65 @@
+"""Shared fixtures: the real corpus, the real RFCs (when ../shared is beside the repo), one
+real index built once per session with the bundled MiniLM."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CASEKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+CORPUS = ROOT / "corpus"
+INBOX = ROOT / "examples" / "inbox"
+
+
+def need_shared(sub: str = "") -> Path:
+    p = SHARED / sub
+    if not p.exists():
+        pytest.skip(f"{p} is absent (the shared test data sits beside the repo in CI, not on a user's machine)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def shared_rfc() -> Path:
+    return need_shared("rfc")
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run the installed console script the way a user does."""
+    exe = Path(sys.executable).with_name("casekit")
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT,
+                          env={**os.environ, **(env or {})}, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory) -> Path:
+    """The shipped corpus, plus every RFC of ../shared when it is there: one real index."""
+    from casekit.index import build_index
+
+    d = tmp_path_factory.mktemp("index")
+    paths = [CORPUS]
+    rfc = SHARED / "rfc"
+    if rfc.exists():
+        paths.append(rfc)
+    errors: list[str] = []
+    stats = build_index(paths, d, progress=False, on_error=errors.append)
+    assert not errors, errors
+    assert stats.chunks > 300
+    return d
+
+
+@pytest.fixture(scope="session")
+def index(index_dir):
+    from casekit.index import Index
+
+    return Index.open(index_dir)
+
+
+@pytest.fixture(scope="session")
+def drafter(index_dir):
+    from casekit.draft import Drafter
+
+    return Drafter(index_dir)

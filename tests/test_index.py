@@ -1,0 +1,136 @@
+"""The hybrid index: real MiniLM + FAISS + BM25, incremental updates, integrity, search CLI."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from casekit.errors import IndexStateError
+from casekit.index import Index, build_index
+from casekit.lexical import tokenize
+from conftest import CORPUS, SHARED, run_cli
+
+
+def test_tokenizer_keeps_identifiers_whole():
+    toks = tokenize("CannotPullContainerError on i-0123456789abcdef0: HTTP 504, nf_conntrack full, HikariPool-1, ERR_SSL_PROTOCOL_ERROR")
+    for whole in ("cannotpullcontainererror", "i-0123456789abcdef0", "504", "nf_conntrack", "hikaripool-1", "err_ssl_protocol_error"):
+        assert whole in toks
+    assert {"cannot", "pull", "container"} <= set(toks)  # parts too, so plain words still match
+
+
+def test_504_query_finds_rfc_7231_section_6_6_5(index_dir):
+    if not (SHARED / "rfc").exists():
+        pytest.skip("../shared/data/rfc is absent")
+    r = run_cli("search", "load balancer returns 504 when the backend is slow", "--json", "--index-dir", index_dir)
+    assert r.returncode == 0, r.stderr
+    hits = json.loads(r.stdout)
+    assert len(hits) == 5
+    assert all({"id", "kind", "ref", "title", "score", "text"} <= set(h) for h in hits)
+    refs = [h["ref"] for h in hits]
+    assert any(ref.startswith("RFC 7231 §6.6.5") for ref in refs), refs
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_exact_error_string_and_kind_filter(index):
+    hits = index.search("nf_conntrack: table full, dropping packet", k=3, kind="case")
+    assert hits and all(h.chunk.kind == "case" for h in hits)
+    assert hits[0].chunk.ref == "CASE-0014"
+    docs = index.search("what does SERVFAIL mean", k=3, kind="doc")
+    assert docs and all(h.chunk.kind == "doc" for h in docs)
+    assert len({h.chunk.group for h in docs}) == len(docs)  # one hit per source
+
+
+def test_hybrid_beats_each_alone_on_the_labelled_queries(index):
+    if not (SHARED / "rfc").exists():
+        pytest.skip("the RFC queries need ../shared/data/rfc")
+    from casekit.evaluate import evaluate, load_queries
+
+    report = evaluate(index, load_queries(Path(__file__).parents[1] / "eval" / "retrieval"))
+    m = report.metrics
+    assert report.n >= 40
+    assert m["hybrid"]["mrr"] > m["dense"]["mrr"] and m["hybrid"]["mrr"] > m["bm25"]["mrr"], report.table()
+    assert m["hybrid"]["recall@5"] >= 0.75, report.table()
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    root = tmp_path / "corpus"
+    (root / "cases").mkdir(parents=True)
+    (root / "docs").mkdir()
+    for name in ("CASE-0003.md", "CASE-0014.md", "CASE-0025.md", "CASE-0031.md"):
+        shutil.copy(CORPUS / "cases" / name, root / "cases" / name)
+    for name in ("dns-triage-guide.md", "load-balancer-5xx-triage.md"):
+        shutil.copy(CORPUS / "docs" / name, root / "docs" / name)
+    return root
+
+
+def test_incremental_update_reembeds_only_what_changed(small_corpus, tmp_path):
+    idx = tmp_path / "idx"
+    first = build_index([small_corpus], idx, progress=False)
+    assert first.changed == 6 and first.embedded == first.chunks
+    again = build_index([small_corpus], idx, progress=False)
+    assert again.changed == 0 and again.embedded == 0 and again.chunks == first.chunks
+    doc = small_corpus / "docs" / "dns-triage-guide.md"
+    doc.write_text(doc.read_text() + "\n## A new section\nNegative caching keeps NXDOMAIN answers for the SOA minimum TTL.\n")
+    third = build_index([small_corpus], idx, progress=False)
+    assert third.changed == 1 and third.embedded == 1 and third.chunks == first.chunks + 1
+    (small_corpus / "cases" / "CASE-0031.md").unlink()
+    fourth = build_index([], idx, progress=False)  # no path: the index's own roots are rescanned
+    assert fourth.removed == 1 and fourth.embedded == 0
+    index = Index.open(idx)
+    assert "CASE-0031" not in {c.ref for c in index.chunks}
+    assert index.search("negative caching NXDOMAIN SOA minimum", k=1)[0].chunk.ref.endswith("A new section")
+
+
+def test_vectors_match_a_fresh_embedding(small_corpus, tmp_path):
+    from casekit.index import embed
+
+    build_index([small_corpus], tmp_path / "idx", progress=False)
+    index = Index.open(tmp_path / "idx")
+    fresh = embed([c.embed_text() for c in index.chunks[:5]])
+    assert np.allclose(fresh, index.vectors[:5], atol=1e-5)
+
+
+def test_tampered_or_truncated_index_is_refused(small_corpus, tmp_path):
+    idx = tmp_path / "idx"
+    build_index([small_corpus], idx, progress=False)
+    manifest = json.loads((idx / "manifest.json").read_text())
+    gen = idx / manifest["generation"]
+    vec = gen / "vectors.npy"
+    vec.write_bytes(vec.read_bytes()[:-100])
+    with pytest.raises(IndexStateError, match="corrupted .vectors.npy"):
+        Index.open(idx)
+    r = run_cli("search", "dns", "--index-dir", idx)
+    assert r.returncode == 2 and "corrupted" in r.stderr and "Traceback" not in r.stderr
+    stats = build_index([small_corpus], idx, progress=False)  # a rebuild repairs it
+    assert "did not match its hash" in stats.rebuilt
+    assert Index.open(idx).search("dns", k=1)
+
+
+def test_no_pickle_in_the_index(small_corpus, tmp_path):
+    idx = tmp_path / "idx"
+    build_index([small_corpus], idx, progress=False)
+    for p in idx.rglob("*"):
+        if p.is_file():
+            assert b"\x80\x04\x95" not in p.read_bytes()[:64], p  # pickle protocol 4 header
+    vec = next(idx.glob("gen-*/vectors.npy"))
+    np.load(vec, allow_pickle=False)
+
+
+def test_index_cli_reports_bad_files_and_indexes_the_rest(small_corpus, tmp_path):
+    (small_corpus / "cases" / "broken.md").write_text("---\nid: [oops\n---\n")
+    (small_corpus / "docs" / "binary.md").write_bytes(b"\x00\x01\x02" * 10)
+    dup = (small_corpus / "cases" / "CASE-0003.md").read_text()
+    (small_corpus / "cases" / "copy-of-0003.md").write_text(dup)
+    r = run_cli("index", small_corpus, "--index-dir", tmp_path / "idx", "-q")
+    assert r.returncode == 2
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 3 and "Traceback" not in r.stderr
+    assert any("broken.md:2: broken YAML" in e for e in err)
+    assert any("binary.md: binary file" in e for e in err)
+    assert any("duplicate case id CASE-0003" in e for e in err)
+    assert "indexed 6 files" in r.stdout
+    assert {c.ref for c in Index.open(tmp_path / "idx").chunks if c.kind == "case"} == {"CASE-0003", "CASE-0014", "CASE-0025", "CASE-0031"}
