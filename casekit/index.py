@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -41,7 +42,14 @@ FORMAT = 1
 # corpus grows).
 HNSW_THRESHOLD = 50_000
 RRF_K = 60
+# Reciprocal rank fusion, BM25 counted twice as much as dense: on the labelled queries
+# (eval/retrieval, 108 queries) this gave MRR 0.926 against 0.910 for equal weights,
+# 0.923 for BM25 alone and 0.861 for dense alone; min-max score fusion did no better.
+DENSE_WEIGHT = 0.5
 EMBED_BATCH = 32
+MAX_PER_FILE = 2  # sections of one document in a result list, so one long guide cannot crowd out the rest
+CITED_SPEC = 0.999  # an RFC section cited by a retrieved note ranks right below the note
+_RFC_CITE = re.compile(r"RFC\s?(\d{3,5})\s?§\s?([0-9A-Z]+(?:\.\d+)*)")
 
 
 @dataclass
@@ -223,7 +231,7 @@ class Index:
         return top, scores[top]
 
     def search(self, query: str, k: int = 5, kind: str | None = None, service: str | None = None,
-               mode: str = "hybrid", qvec: np.ndarray | None = None, dense_weight: float = 1.0,
+               mode: str = "hybrid", qvec: np.ndarray | None = None, dense_weight: float = DENSE_WEIGHT,
                bm25_weight: float = 1.0, per_group: bool = True) -> list[Hit]:
         """Best `k` sources for `query`, one hit per source (a case, a section)."""
         if k <= 0 or not self.chunks:
@@ -246,15 +254,33 @@ class Index:
         best = (dense_weight if mode != "bm25" else 0) + (bm25_weight if mode != "dense" else 0)
         for hit in ranked.values():
             hit.score /= best / (RRF_K + 1)
+        if mode == "hybrid" and kind != "case":
+            self._follow_citations(ranked, mask, top=max(20, k * 2))
         hits = sorted(ranked.values(), key=lambda h: (-h.score, -h.dense, h.chunk.id))
         if per_group:
-            seen, unique = set(), []
+            seen, per_file, unique = set(), {}, []
             for h in hits:
-                if h.chunk.group not in seen:
-                    seen.add(h.chunk.group)
-                    unique.append(h)
+                f = h.chunk.meta.get("file") if h.chunk.kind == "doc" else None
+                if h.chunk.group in seen or (f and per_file.get(f, 0) >= MAX_PER_FILE):
+                    continue
+                seen.add(h.chunk.group)
+                if f:
+                    per_file[f] = per_file.get(f, 0) + 1
+                unique.append(h)
             hits = unique
         return hits[:k]
+
+    def _follow_citations(self, ranked: dict[int, "Hit"], mask, top: int) -> None:
+        """Source of truth first: when a retrieved note cites an RFC section that is in
+        the index ('RFC 7231 §6.6.5'), that section joins the results just below the note."""
+        best = sorted(ranked.values(), key=lambda h: (-h.score, h.chunk.id))[:top]
+        for h in best:
+            for number, section in _RFC_CITE.findall(h.chunk.text):
+                for i in self._by_group.get(f"rfc:{number}#{section}", [])[:1]:
+                    if mask is not None and not mask[i]:
+                        continue
+                    target = ranked.setdefault(i, Hit(self.chunks[i], 0.0))
+                    target.score = max(target.score, h.score * CITED_SPEC)
 
 
 def read_manifest(folder: Path) -> dict | None:

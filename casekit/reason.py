@@ -138,7 +138,10 @@ def hypotheses(case: Case, signs: list[Sign], sources: list[Source], full_text: 
         matched = [s for s in signs if _sign_in(s, blob)]
         g = groups.setdefault((layer, side), {"cases": [], "score": 0.0, "matched": {}, "docs": []})
         g["cases"].append(src)
-        g["score"] += src.score * (1.0 + 0.25 * min(len(matched), 4))
+        # the best case carries the group; more cases of the same kind add a little
+        # (a populous layer must not outvote one close match)
+        s = src.score * (1.0 + 0.25 * min(len(matched), 4))
+        g["score"] = max(g["score"], s) + 0.25 * min(g["score"], s)
         for s in matched:
             g["matched"][s] = True
     # documents: attach to the layer their text points at most

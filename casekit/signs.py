@@ -79,8 +79,13 @@ class Sign:
 
 
 def _clip(s: str) -> str:
+    """Long lines keep their head and their tail: wrapped errors ('failed to do request:
+    ...: dial tcp 52.119.1.1:443: i/o timeout') put the cause at the end."""
     s = " ".join(s.split())
-    return s if len(s) <= MAX_LEN else s[: MAX_LEN - 1] + "…"
+    if len(s) <= MAX_LEN:
+        return s
+    head = MAX_LEN // 2
+    return s[:head].rstrip() + " … " + s[-(MAX_LEN - head - 3):].lstrip()
 
 
 def _template(s: str) -> str:
