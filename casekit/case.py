@@ -101,6 +101,12 @@ class Case:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
 
+    def sha256(self) -> str:
+        """Content hash of the case (what batch resumption compares)."""
+        import hashlib
+
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
     def to_markdown(self) -> str:
         front = yaml.safe_dump(self.fields(), sort_keys=False, allow_unicode=True, width=1000)
         parts = [f"---\n{front}---\n"]

@@ -156,6 +156,7 @@ class Drafter:
     def draft(self, case: Case) -> Draft:
         t0 = time.perf_counter()
         mapping: dict[str, str] = {}
+        case_sha = case.sha256()
         case = redacted_case(case, mapping)
         signs = extract(case.objective, tz=case.timezone, year=_year(case))
         telling = [s for s in signs if s.kind in ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric")]
@@ -201,7 +202,7 @@ class Drafter:
             known = {s.ref: s for s in sources}
             if case.industry and case.industry != "other":
                 for h in self.index.search(f"{case.industry} industry playbook: what changes the plan", k=1, kind="doc"):
-                    if case.industry in h.chunk.text.lower():
+                    if case.industry in (h.chunk.ref + " " + h.chunk.text).lower():
                         industry_doc = known.get(h.chunk.ref) or add_source("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
                                                                             min(1.0, h.score), h.chunk.meta)
             if hyps:
@@ -220,7 +221,8 @@ class Drafter:
             missing_information=missing, next_question=nq, plan=steps,
             provenance={"casekit": __version__, "model": self.model_path.name, "model_sha256": self.model_sha,
                         "seed": self.seed, "index": self.index.identity,
-                        "embedding": self.index.manifest.get("embedding", {}).get("id"), "prose": "deterministic"},
+                        "embedding": self.index.manifest.get("embedding", {}).get("id"), "prose": "deterministic",
+                        "case_sha256": case_sha},
             case={"title": case.title, "opened": case.opened, "opened_utc": case.opened_utc, "timezone": case.timezone,
                   "service": case.service, "industry": case.industry, "severity": case.severity,
                   "resources": case.resources, "symptoms": case.symptoms.strip()},
@@ -260,13 +262,14 @@ class Drafter:
         draft.provenance["prose"] = f"model for {used} of {len(targets)} statements, deterministic for the rest"
 
     def write(self, draft: Draft, out_dir: Path) -> list[Path]:
-        """`<id>.json` and `<id>.md`, each written atomically."""
+        """`<id>.md` then `<id>.json`, each atomically: the JSON, written last, marks the
+        draft complete (batch resumption relies on it)."""
         from .fsutil import atomic_write
         from .render import render_all
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        j = atomic_write(out_dir / f"{draft.case_id}.json", draft.to_json())
         m = atomic_write(out_dir / f"{draft.case_id}.md", render_all(draft))
+        j = atomic_write(out_dir / f"{draft.case_id}.json", draft.to_json())
         return [j, m]
 
 

@@ -177,6 +177,23 @@ def embedder() -> Any:
 
 
 _llms: dict[tuple[str, int, int], Any] = {}
+_log_callback = None
+
+
+def _quiet_llama() -> None:
+    """llama.cpp logs to stderr even with verbose=False; casekit's stderr is for errors."""
+    global _log_callback
+    if _log_callback is not None or os.environ.get("CASEKIT_LLAMA_LOG"):
+        return
+    try:
+        import ctypes
+
+        import llama_cpp
+
+        _log_callback = llama_cpp.llama_log_callback(lambda level, text, data: None)
+        llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+    except (AttributeError, TypeError):  # an older or newer binding: keep its logging
+        _log_callback = False
 
 
 def llm(path: str | Path, n_ctx: int = 4096, seed: int = 0) -> Any:
@@ -186,6 +203,7 @@ def llm(path: str | Path, n_ctx: int = 4096, seed: int = 0) -> Any:
         if key not in _llms:
             from llama_cpp import Llama
 
+            _quiet_llama()
             try:
                 _llms[key] = Llama(
                     model_path=str(path), n_ctx=n_ctx, n_threads=llm_threads(), n_threads_batch=llm_threads(),

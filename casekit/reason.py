@@ -389,33 +389,35 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], case_section
         }.get(industry)
         if rule:
             add(f"{rule} ({industry_doc.ref}).", [industry_doc.id], "mitigate")
-    for h in hyps[:2]:
+    fast = industry in ("gaming", "crypto", "ecommerce", "iot")  # mitigation before diagnosis
+    for rank, h in enumerate(hyps[:2]):
+        case_steps: list[tuple[str, str]] = []
         for cid in h.citations:
             src = by_id.get(cid)
-            if src is None or src.kind != "case":
-                continue
-            secs = case_sections.get(src.ref, {})
-            for step in _steps(secs.get("Plan", ""))[:3]:
-                add(f"From {src.ref}: {step}", [cid], "mitigate" if MITIGATE.search(step) else "fix")
-            break
-        for cid in h.citations:
-            src = by_id.get(cid)
-            if src is not None and src.kind == "doc":
-                add(f"Run the checks in {src.ref} to confirm or rule out the {h.layer} hypothesis.", [cid], "diagnose")
+            if src is not None and src.kind == "case":
+                case_steps = [(step, cid) for step in _steps(case_sections.get(src.ref, {}).get("Plan", ""))[:3]]
+                lead = src.ref
                 break
-    for doc in checklist_docs[:1]:
-        add(f"Work through {doc.ref} and record each result in the work log.", [doc.id], "diagnose")
+        doc = next((by_id[c] for c in h.citations if c in by_id and by_id[c].kind == "doc"), None)
+        check = (f"Run the checks in {doc.ref} to {'confirm' if rank == 0 else 'rule out'} the {h.layer} hypothesis.", doc.id) if doc else None
+        if rank == 0:
+            mitigations = [(t, c) for t, c in case_steps if MITIGATE.search(t)]
+            others = [(t, c) for t, c in case_steps if not MITIGATE.search(t)]
+            ordered = (mitigations + ([check] if check else []) + others) if fast else \
+                (([check] if check else []) + case_steps)
+            for text, cid in ordered:
+                add(text if text.startswith("Run the checks") else f"From {lead}: {text}", [cid], "step")
+        elif check:
+            add(check[0], [check[1]], "step")
+    for doc in [d for d in checklist_docs[:1] if not any(d.id in st["citations"] for st in steps)]:
+        add(f"Work through {doc.ref} and record each result in the work log.", [doc.id], "step")
     if hyps:
-        add(f"Ask the customer: {nq['text']}", hyps[0].citations[:1], "communicate")
-    # industry ordering: mitigation first where time or sessions matter most
-    order = {"mitigate": 0, "diagnose": 1, "fix": 2, "communicate": 3}
-    if industry not in ("gaming", "crypto", "ecommerce", "iot"):
-        order = {"diagnose": 0, "mitigate": 1, "fix": 2, "communicate": 3}
+        add(f"Ask the customer: {nq['text']}", hyps[0].citations[:1], "step")
     for s in steps:
+        if s["kind"] != "step":
+            continue
         if RESTART.search(s["text"]) and industry == "gaming":
             s["text"] += " (gaming: only after a workaround is in place, in a maintenance window; a restart drops players)"
-            s["kind"] = "fix"
         if IP_CHANGE.search(s["text"]) and industry == "iot":
             s["text"] += " (IoT: keep the same IP addresses; devices may have them pinned)"
-    steps.sort(key=lambda s: order.get(s["kind"], 9))
     return steps[:limit]

@@ -20,7 +20,7 @@ MAX_LEN = 200
 KINDS = ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric", "resource", "timestamp", "warning")
 
 _ERROR_WORDS = re.compile(
-    r"(?i)\b(error|errors|fail(?:ed|ure|s)?|fatal|panic|denied|refused|time[d ]?out|timeout|unreachable|exception|"
+    r"(?i)\b(error|errors|fail\w*|fatal|did not|not connected|too many|panic|denied|refused|time[d ]?out|timeout|unreachable|exception|"
     r"killed|oom|out of memory|exhausted|throttl\w*|exceeded|no space|full|unable|cannot|can't|couldn't|invalid|"
     r"rejected|reset|dropping|dropped|unhealthy|critical|crit|emerg|alert|abort(?:ed)?|segfault|"
     r"crashloopbackoff|back-off|backoff|insufficient|not available|unavailable|refus\w+|mismatch|expired|"
