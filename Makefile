@@ -34,7 +34,7 @@ demo: $(STAMP)
 	@echo; echo "==== out/demo/NEW-0001.md ===="; cat out/demo/NEW-0001.md
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
 eval: $(STAMP)
 	$(BIN)/casekit index corpus $(SHARED)/rfc --index-dir .casekit/eval-index

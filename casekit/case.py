@@ -134,11 +134,12 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _decode(path: Path, data: bytes) -> str:
+def decode(path: Path, data: bytes, what: str = "a case file") -> str:
+    """Bytes of an input file as text, or one clear error: empty, binary, not UTF-8."""
     if not data.strip():
         raise InputError(path, "file is empty")
     if b"\x00" in data[:8192]:
-        raise InputError(path, "binary file (contains NUL bytes), not a case file")
+        raise InputError(path, f"binary file (contains NUL bytes), not {what}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -283,7 +284,7 @@ def parse_text(path: str | Path, data: bytes) -> tuple[list[Case], list[InputErr
     """Parse one file's bytes; JSONL yields one result per line."""
     path = Path(path)
     try:
-        text = _decode(path, data)
+        text = decode(path, data)
         suffix = path.suffix.lower()
         if suffix == ".jsonl":
             cases, problems = [], []

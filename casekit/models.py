@@ -180,6 +180,16 @@ _llms: dict[tuple[str, int, int], Any] = {}
 _log_callback = None
 
 
+def _close_all() -> None:
+    """Free the models before interpreter teardown (llama.cpp's finalizers fail after it)."""
+    for m in _llms.values():
+        try:
+            m.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+    _llms.clear()
+
+
 def _quiet_llama() -> None:
     """llama.cpp logs to stderr even with verbose=False; casekit's stderr is for errors."""
     global _log_callback
@@ -205,6 +215,10 @@ def llm(path: str | Path, n_ctx: int = 4096, seed: int = 0) -> Any:
 
             _quiet_llama()
             try:
+                if not _llms:
+                    import atexit
+
+                    atexit.register(_close_all)
                 _llms[key] = Llama(
                     model_path=str(path), n_ctx=n_ctx, n_threads=llm_threads(), n_threads_batch=llm_threads(),
                     seed=seed, verbose=False, n_gpu_layers=0,

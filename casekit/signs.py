@@ -62,6 +62,8 @@ _ISO = re.compile(
 )
 _SYSLOG = re.compile(r"^\s*(?:<\d+>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})\b")
 _APACHE = re.compile(r"\[(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\]")
+_NOT_NAMES = frozenset("to at of from by is was for in on and or than about around over under after before since "
+                       "with the a an only just up down every each per".split())
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
@@ -157,7 +159,7 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
         elif _WARN_WORDS.search(line):
             add("warning", body, n)
         for m in _METRIC.finditer(line):
-            if not re.fullmatch(r"\d+|[A-Z]{3}|\d{4}-\d{2}-\d{2}", m.group(1)):
+            if not re.fullmatch(r"\d+|[A-Z]{3}|\d{4}-\d{2}-\d{2}", m.group(1)) and m.group(1).lower() not in _NOT_NAMES:
                 add("metric", f"{m.group(1)} {m.group(2)} {m.group(3)}", n)
         dt = _stamp(line, default_tz, year)
         if dt is not None:

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..case import parse_text
+from ..case import decode, parse_text
 from ..chunks import Chunk
 from ..errors import InputError
 from ..redact import redact
@@ -83,7 +83,7 @@ def read_chunks(src: Source, data: bytes | None = None) -> list[Chunk]:
         if problems:
             raise PartialInput(problems, chunks)
         return chunks
-    text = _text(path, data)
+    text = decode(path, data, "a text document")
     if suffix == ".txt":
         number = looks_like_rfc(text, path.name)
         if number:
@@ -108,18 +108,6 @@ def _is_case(data: bytes) -> bool:
     end = head.find(b"\n---", 3)
     front = head[: end if end > 0 else len(head)]
     return b"\nid:" in front or front.startswith(b"---\nid:")
-
-
-def _text(path: Path, data: bytes) -> str:
-    if not data.strip():
-        raise InputError(path, "file is empty")
-    if b"\x00" in data[:8192]:
-        raise InputError(path, "binary file (contains NUL bytes); not indexed")
-    try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(path, f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8", line) from None
 
 
 def _strip_front_matter(text: str) -> str:

@@ -1,0 +1,122 @@
+"""A real browser on the real JupyterLab: open the walkthrough notebook in Debian's Chromium
+(driven by Playwright, no browser download), run it, type into the form, click Draft, and
+check that the rendered assessment's citations open their sources. Saves a screenshot."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROME_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def chromium() -> str:
+    """Debian's Chromium; the test setup installs it with apt-get where it can (root)."""
+    path = shutil.which("chromium")
+    if path:
+        return path
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("Debian's chromium is not installed and apt-get needs root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=900)
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, text=True, timeout=1200)
+    if r.returncode != 0 or not shutil.which("chromium"):
+        pytest.fail(f"apt-get install chromium failed: {r.stderr[-500:]}")
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+                             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("JupyterLab did not start: " + (tmp_path / "lab.log").read_text()[-2000:])
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_walkthrough_in_a_real_browser(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium()
+    base, token = lab
+    name = f"zz-browser-test-{secrets.token_hex(4)}.ipynb"
+    copy = ROOT / "notebooks" / name
+    shutil.copy(ROOT / "notebooks" / "01-walkthrough.ipynb", copy)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "browser-walkthrough.png"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROME_FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(60_000)
+                page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
+                page.wait_for_selector(".jp-Notebook", timeout=120_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+                page.get_by_text("Run", exact=True).first.click()
+                page.locator("li[data-command='runmenu:run-all']").click()
+                form = page.locator(".casekit-soap")
+                form.wait_for(timeout=300_000)
+                title = form.locator(".widget-text", has_text="Title").locator("input")
+                title.fill("Lobby tasks fail to start after subnet change (typed in the browser)")
+                page.locator(".casekit-cite").first.wait_for(timeout=600_000)  # the notebook's own draft cell
+                form.get_by_role("button", name="Draft assessment").click()
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.casekit-statement')].some(e => e.textContent.includes('Summary.'))",
+                    timeout=300_000)
+                cite = form.locator(".casekit-cite").first
+                label = cite.inner_text().strip()
+                cite.click()
+                source = form.locator(".casekit-source")
+                source.wait_for(timeout=30_000)
+                text = source.inner_text()
+                assert text.startswith(label) and len(text) > 80, text[:200]
+                assert "CASE-" in form.inner_text() or "docs/" in form.inner_text()
+                form.scroll_into_view_if_needed()
+                page.screenshot(path=str(shot), full_page=False)
+            finally:
+                browser.close()
+    finally:
+        copy.unlink(missing_ok=True)
+        (ROOT / "notebooks" / ".ipynb_checkpoints" / name.replace(".ipynb", "-checkpoint.ipynb")).unlink(missing_ok=True)
+    assert shot.exists() and shot.stat().st_size > 10_000
