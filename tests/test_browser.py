@@ -49,10 +49,15 @@ def lab(tmp_path):
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    # render every cell (JupyterLab 4 skips off-screen cells by default, which hides them from a test)
+    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
-                             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                             *(["--allow-root"] if os.geteuid() == 0 else [])],
                             env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -74,6 +79,21 @@ def lab(tmp_path):
         log.close()
 
 
+def wait_for_kernel(base: str, token: str, name: str, timeout: float = 180) -> None:
+    """Until the notebook's kernel exists and is idle (the REST API, not the page, says so)."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sessions = json.load(urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5))
+        for sess in sessions:
+            if sess.get("path", "").endswith(name) and (sess.get("kernel") or {}).get("execution_state") == "idle":
+                time.sleep(2)
+                return
+        time.sleep(1)
+    pytest.fail(f"no idle kernel for {name} after {timeout} s")
+
+
 def test_walkthrough_in_a_real_browser(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -92,28 +112,35 @@ def test_walkthrough_in_a_real_browser(lab, tmp_path):
                 page.set_default_timeout(60_000)
                 page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
                 page.wait_for_selector(".jp-Notebook", timeout=120_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+                wait_for_kernel(base, token, name)
                 page.get_by_text("Run", exact=True).first.click()
                 page.locator("li[data-command='runmenu:run-all']").click()
                 form = page.locator(".casekit-soap")
-                form.wait_for(timeout=300_000)
+                form.wait_for(state="attached", timeout=300_000)
+                form.scroll_into_view_if_needed()
                 title = form.locator(".widget-text", has_text="Title").locator("input")
                 title.fill("Lobby tasks fail to start after subnet change (typed in the browser)")
-                page.locator(".casekit-cite").first.wait_for(timeout=600_000)  # the notebook's own draft cell
-                form.get_by_role("button", name="Draft assessment").click()
+                page.locator(".casekit-cite").first.wait_for(state="attached", timeout=600_000)  # the notebook's draft cell
+                draft_button = form.get_by_role("button", name="Draft assessment")
+                draft_button.scroll_into_view_if_needed()
+                draft_button.click()
                 page.wait_for_function(
                     "() => [...document.querySelectorAll('.casekit-statement')].some(e => e.textContent.includes('Summary.'))",
                     timeout=300_000)
                 cite = form.locator(".casekit-cite").first
+                cite.scroll_into_view_if_needed()
                 label = cite.inner_text().strip()
                 cite.click()
                 source = form.locator(".casekit-source")
-                source.wait_for(timeout=30_000)
+                source.wait_for(state="attached", timeout=30_000)
                 text = source.inner_text()
                 assert text.startswith(label) and len(text) > 80, text[:200]
                 assert "CASE-" in form.inner_text() or "docs/" in form.inner_text()
                 form.scroll_into_view_if_needed()
                 page.screenshot(path=str(shot), full_page=False)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+                raise
             finally:
                 browser.close()
     finally:
