@@ -13,12 +13,23 @@ export TRANSFORMERS_OFFLINE=1
 
 install: $(STAMP)
 
+# llama-cpp-python compiles from source (~11 min on 2 cores). It is built once, for any
+# x86-64 CPU with AVX2 (GGML_NATIVE=OFF): a -march=native build of 0.3.36 crashes on
+# prompts of more than one token on AVX-512 CPUs (seen here: segfault unless n_batch=1).
+# The wheel is kept in a folder named after the version and flags, so a change of either
+# rebuilds it, and pip's own wheel cache (keyed by the sdist only) is never consulted.
+LLAMA        := llama-cpp-python==0.3.36
+LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF
+LLAMA_WHEELS ?= $(HOME)/.cache/casekit/wheels/llama-cpp-python-0.3.36-avx2
+
 # torch first and pinned: the CPU build lies on disk, anything unpinned pulls CUDA.
-# llama-cpp-python compiles from source once (~11 min on 2 cores); pip caches the wheel.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHEELS) "$(LLAMA)"
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-index --find-links $(LLAMA_WHEELS) "$(LLAMA)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
@@ -39,6 +50,9 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/casekit index corpus $(SHARED)/rfc --index-dir .casekit/eval-index
 	$(BIN)/casekit eval retrieval --index-dir .casekit/eval-index
+	$(BIN)/casekit eval retrieval --index-dir .casekit/eval-index --queries eval/retrieval/heldout
+	$(BIN)/casekit eval drafts --split tune --index-dir .casekit/eval-index
+	$(BIN)/casekit eval drafts --split heldout --index-dir .casekit/eval-index
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_time.py

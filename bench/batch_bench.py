@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from casekit.paths import index_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,10 +29,11 @@ def run(args: list[str]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--index-dir", default=".casekit/index")
+    ap.add_argument("--index-dir", default=None, help="default: $CASEKIT_INDEX_DIR or ./.casekit/index")
     ap.add_argument("--cases", type=int, default=8)
     ap.add_argument("--no-ray", action="store_true")
     args = ap.parse_args()
+    args.index_dir = str(index_dir(args.index_dir))
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"
         src.mkdir()

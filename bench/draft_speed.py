@@ -13,14 +13,17 @@ import statistics
 import time
 from pathlib import Path
 
+from casekit.paths import index_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--index-dir", default=".casekit/index")
+    ap.add_argument("--index-dir", default=None, help="default: $CASEKIT_INDEX_DIR or ./.casekit/index")
     ap.add_argument("--model", default=None)
     args = ap.parse_args()
+    args.index_dir = str(index_dir(args.index_dir))
 
     from llama_cpp import Llama, LlamaGrammar
 

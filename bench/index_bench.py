@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def embedding_throughput(shared: Path) -> None:
-    from casekit.index import embed
+    from casekit.embed import embed
     from casekit.ingest import discover, read_chunks
     from casekit.models import embedder
 
@@ -50,7 +50,7 @@ def embedding_throughput(shared: Path) -> None:
 
 
 def incremental() -> None:
-    from casekit.index import build_index
+    from casekit.build import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -75,7 +75,8 @@ def latency(sizes: list[int]) -> None:
     from scipy import sparse
 
     from casekit.chunks import Chunk
-    from casekit.index import Index, build_faiss
+    from casekit.dense import build_faiss
+    from casekit.index import Index
     from casekit.lexical import BM25
 
     rng = np.random.default_rng(0)

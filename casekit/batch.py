@@ -5,53 +5,27 @@ last: the JSON is the commit mark, and it records the sha256 of the case it was 
 (with the model, index and seed). A rerun skips a case whose JSON is present and current and
 redoes the rest, so a run killed at any moment (SIGINT or SIGKILL) and rerun ends with exactly
 one complete draft per case. `summary.jsonl` is rewritten atomically at the end of each run.
+
+`run_batch` prints nothing: it reports input problems and progress through callbacks and
+returns a BatchReport; the faces (the CLI, a notebook) show them.
 """
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
-from .case import CASE_SUFFIXES, Case, parse_path
+from . import paths, store
+from .case import CASE_SUFFIXES, parse_path
 from .errors import CaseKitError, InputError
-from .fsutil import atomic_write, clean_temp_files
+from .fsutil import atomic_write, clean_temp_files, walk
+from .models import llm_threads, resolve_llm, threads
+from .worker import Item, Result, Worker
 
 SUMMARY = "summary.jsonl"
-
-
-@dataclass
-class Item:
-    """One unit of batch work: a parsed case, or the reason it could not be parsed."""
-
-    origin: str  # file, or file:line for JSONL
-    case: Case | None = None
-    error: str | None = None
-
-    @property
-    def key(self) -> str:
-        return self.case.id if self.case else self.origin
-
-
-@dataclass
-class Result:
-    id: str
-    status: str  # drafted | skipped | failed
-    origin: str
-    top: str | None = None
-    layer: str | None = None
-    likelihood: float | None = None
-    seconds: float = 0.0
-    error: str | None = None
-    timings: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "status": self.status, "origin": self.origin, "top_hypothesis": self.top,
-                "layer": self.layer, "likelihood": self.likelihood, "seconds": round(self.seconds, 3),
-                "error": self.error, "timings": self.timings}
+ENGINES = ("local", "ray")
 
 
 def collect(inputs: Iterable[str | Path]) -> list[Item]:
@@ -61,8 +35,9 @@ def collect(inputs: Iterable[str | Path]) -> list[Item]:
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in CASE_SUFFIXES
-                            and not f.name.startswith(".") and f.name.lower() != "readme.md")
+            problems: list[InputError] = []
+            files += [f for f, _ in walk(p, CASE_SUFFIXES, problems.append)]
+            items += [Item(e.path or str(p), error=str(e)) for e in problems]
         elif p.exists():
             files.append(p)
         else:
@@ -82,77 +57,35 @@ def collect(inputs: Iterable[str | Path]) -> list[Item]:
     return items
 
 
-def is_current(out_dir: Path, case: Case, fingerprint: dict) -> bool:
-    """Are both outputs present, and was the JSON drafted from this very case and setup?"""
-    j, m = out_dir / f"{case.id}.json", out_dir / f"{case.id}.md"
-    if not (j.exists() and m.exists()):
-        return False
-    try:
-        prov = json.loads(j.read_text(encoding="utf-8")).get("provenance", {})
-    except (OSError, ValueError):
-        return False
-    return prov.get("case_sha256") == case.sha256() and all(prov.get(k) == v for k, v in fingerprint.items())
-
-
-class Worker:
-    """Holds one Drafter; drafts and writes one case at a time (local processes and Ray
-    actors both use it, so both write exactly the same files)."""
-
-    def __init__(self, index_dir: str, model: str | None, seed: int = 0):
-        from .draft import Drafter
-
-        self.drafter = Drafter(index_dir, model=model, seed=seed)
-
-    def fingerprint(self) -> dict:
-        d = self.drafter
-        return {"model_sha256": d.model_sha, "index": d.index.identity, "seed": d.seed}
-
-    def run(self, case: Case, origin: str, out_dir: str) -> Result:
-        out = Path(out_dir)
-        t0 = time.perf_counter()
-        if is_current(out, case, self.fingerprint()):
-            return Result(case.id, "skipped", origin, seconds=time.perf_counter() - t0)
-        try:
-            draft = self.drafter.draft(case)
-            self.drafter.write(draft, out)
-        except (CaseKitError, OSError, ValueError, RuntimeError) as e:
-            return Result(case.id, "failed", origin, seconds=time.perf_counter() - t0, error=f"{type(e).__name__}: {e}")
-        h = draft.hypotheses[0] if draft.hypotheses else None
-        return Result(case.id, "drafted", origin, top=h.text if h else None, layer=h.layer if h else None,
-                      likelihood=round(h.likelihood, 3) if h else None, seconds=time.perf_counter() - t0,
-                      timings=draft.timings)
-
-
 # ------------------------------------------------------------------ local processes
 
 _worker: Worker | None = None
+_init_error: str | None = None
 
 
 def _init(index_dir: str, model: str | None, threads: int) -> None:
-    os.environ["CASEKIT_THREADS"] = str(threads)
-    global _worker
-    _worker = Worker(index_dir, model)
+    global _worker, _init_error
+    try:
+        _worker = Worker(index_dir, model, threads=threads)
+    except CaseKitError as e:  # reported by the first _run, as one line in the parent
+        _init_error = str(e)
 
 
-def _run(args: tuple[Case, str, str]) -> Result:
-    assert _worker is not None
+def _run(args: tuple) -> Result:
+    if _worker is None:
+        raise CaseKitError(_init_error or "the batch worker did not start")
     return _worker.run(*args)
 
 
 def threads_per_worker(workers: int) -> int:
     """Cores divided between workers, so workers x threads never oversubscribes."""
-    from .models import threads
-
     return max(1, threads() // max(1, workers))
 
 
-def run_local(items: list[Item], out_dir: Path, workers: int, index_dir: Path, model: str | None, progress: bool):
+def run_local(items: list[Item], out_dir: Path, workers: int, index_dir: Path, model: str | None) -> Iterator[Result]:
     todo = [(it.case, it.origin, str(out_dir)) for it in items if it.case]
     if workers <= 1:
-        from .models import llm_threads
-
-        os.environ.setdefault("CASEKIT_THREADS", str(llm_threads()))
-        w = Worker(str(index_dir), model)
+        w = Worker(str(index_dir), model, threads=llm_threads())
         yield from (w.run(*t) for t in todo)
         return
     import multiprocessing as mp
@@ -164,56 +97,86 @@ def run_local(items: list[Item], out_dir: Path, workers: int, index_dir: Path, m
         yield from pool.map(_run, todo, chunksize=1)
 
 
-def run_batch(inputs: list[str], out_dir: Path, workers: int = 1, engine: str = "local", index_dir: Path | None = None,
-              model: str | None = None, address: str | None = None, progress: bool = True) -> int:
-    """Draft every case under `inputs` into `out_dir`. Exit status: 0 all done, 1 some failed."""
+# ------------------------------------------------------------------ the batch
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: one Result per input item, in input order."""
+
+    results: list[Result]
+    out_dir: Path
+    seconds: float
+    removed_temp: int = 0  # temp files an interrupted run had left
+
+    @property
+    def summary_path(self) -> Path:
+        return self.out_dir / SUMMARY
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for r in self.results if r.status == s) for s in ("drafted", "skipped", "failed")}
+
+    def table(self) -> str:
+        """The figures as `casekit batch` prints them."""
+        c, secs = self.counts, self.seconds
+        rate = c["drafted"] / secs * 60 if secs else 0.0
+        lines = [f"{'drafted':>8} {'skipped':>8} {'failed':>7} {'seconds':>8} {'cases/min':>10}",
+                 f"{c['drafted']:>8} {c['skipped']:>8} {c['failed']:>7} {secs:>8.1f} {rate:>10.1f}"]
+        if self.removed_temp:
+            lines.append(f"(removed {self.removed_temp} temp file(s) left by an interrupted run)")
+        lines.append(f"summary: {self.summary_path}")
+        return "\n".join(lines)
+
+
+def run_batch(inputs: list[str | Path], out_dir: str | Path, workers: int = 1, engine: str = "local",
+              index_dir: str | Path | None = None, model: str | None = None, address: str | None = None,
+              on_error: Callable[[str], None] | None = None,
+              on_progress: Callable[[int, int, Result | None], None] | None = None) -> BatchReport:
+    """Draft every case under `inputs` into `out_dir` and write `summary.jsonl` there.
+
+    Input problems (a missing file, a bad case) go to `on_error` as one line each before
+    drafting starts, and become failed results. `on_progress(done, total, result)` is called
+    with (0, total, None) when drafting starts and after each case. Setup problems (no
+    index, no model, bad options) raise CaseKitError before anything is drafted.
+    """
     if workers < 1:
         raise CaseKitError("--workers must be 1 or more")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CaseKitError(f"--out {out_dir} is a file, not a folder")
+    if engine not in ENGINES:
+        raise CaseKitError(f"--engine {engine!r} is not one of {'|'.join(ENGINES)}")
+    out_dir = paths.output_dir(out_dir)
+    index_dir = paths.index_dir(index_dir)
+    store.require(index_dir)  # fail fast, before any worker loads models
+    resolve_llm(model)
     out_dir.mkdir(parents=True, exist_ok=True)
     removed = clean_temp_files(out_dir)
     items = collect(inputs)
     if not items:
         raise CaseKitError("no case files found in " + ", ".join(map(str, inputs)))
     t0 = time.perf_counter()
-    results: dict[str, Result] = {}
-    for it in items:
-        if it.error:
-            results[it.origin] = Result(it.case.id if it.case else Path(it.origin.split(":")[0]).stem, "failed",
-                                        it.origin, error=it.error)
-            print(it.error, file=sys.stderr)
-    n = sum(1 for it in items if it.case)
-    bar = None
-    if progress and n:
-        from tqdm.auto import tqdm
+    slots: list[Result | None] = [None] * len(items)
+    where: dict[str, int] = {}
+    for i, it in enumerate(items):
+        if it.case is None:
+            slots[i] = Result(Path(it.origin.split(":")[0]).stem, "failed", it.origin, error=it.error)
+            if on_error:
+                on_error(it.error or f"{it.origin}: unreadable")
+        else:
+            where[it.case.id] = i
+    total = len(where)
+    if total:
+        if on_progress:
+            on_progress(0, total, None)
+        if engine == "ray":
+            from .batch_ray import run_ray
 
-        bar = tqdm(total=n, unit="case", desc="drafting")
-    if engine == "ray":
-        from .batch_ray import run_ray
-
-        stream = run_ray(items, out_dir, workers, index_dir, model, address)
-    else:
-        stream = run_local(items, out_dir, workers, index_dir, model, progress)
-    done = 0
-    for r in stream:
-        results[r.id] = r
-        done += 1
-        if bar:
-            rate = done / max(1e-9, time.perf_counter() - t0) * 60
-            bar.set_postfix_str(f"{rate:.1f} cases/min")
-            bar.update(1)
-    if bar:
-        bar.close()
-    order = [it.case.id if it.case else it.origin for it in items]
-    lines = "".join(json.dumps(results[k].to_dict(), ensure_ascii=False) + "\n" for k in order if k in results)
-    atomic_write(out_dir / SUMMARY, lines)
-    counts = {s: sum(1 for r in results.values() if r.status == s) for s in ("drafted", "skipped", "failed")}
-    secs = time.perf_counter() - t0
-    rate = counts["drafted"] / secs * 60 if secs else 0.0
-    print(f"{'drafted':>8} {'skipped':>8} {'failed':>7} {'seconds':>8} {'cases/min':>10}")
-    print(f"{counts['drafted']:>8} {counts['skipped']:>8} {counts['failed']:>7} {secs:>8.1f} {rate:>10.1f}")
-    if removed:
-        print(f"(removed {removed} temp file(s) left by an interrupted run)")
-    print(f"summary: {out_dir / SUMMARY}")
-    return 1 if counts["failed"] else 0
+            stream = run_ray(items, out_dir, workers, index_dir, model, address)
+        else:
+            stream = run_local(items, out_dir, workers, index_dir, model)
+        for done, r in enumerate(stream, 1):
+            slots[where[r.id]] = r
+            if on_progress:
+                on_progress(done, total, r)
+    results = [r for r in slots if r is not None]
+    atomic_write(out_dir / SUMMARY, "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results))
+    return BatchReport(results, out_dir, time.perf_counter() - t0, removed)

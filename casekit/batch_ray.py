@@ -22,18 +22,16 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from .batch import Item, Result
 from .errors import CaseKitError
+from .worker import Item, Result, Worker
 
 ACTOR_CPUS = 0.5
+ACTOR_THREADS = 1  # an actor holds half a CPU: one thread each for torch and llama.cpp
 
 
 class _DraftActor:
     def __init__(self, index_dir: str, model: str | None, out_dir: str):
-        os.environ["CASEKIT_THREADS"] = "1"
-        from .batch import Worker
-
-        self.worker = Worker(index_dir, model)
+        self.worker = Worker(index_dir, model, threads=ACTOR_THREADS)
         self.out_dir = out_dir
 
     def __call__(self, batch: dict) -> dict:
@@ -42,11 +40,11 @@ class _DraftActor:
         results = []
         for raw, origin in zip(batch["case"], batch["origin"]):
             case = case_from_dict(Path(origin), json.loads(raw))
-            results.append(json.dumps(self.worker.run(case, origin, self.out_dir).__dict__))
+            results.append(json.dumps(self.worker.run(case, origin, self.out_dir).to_dict()))
         return {"result": results}
 
 
-def run_ray(items: list[Item], out_dir: Path, workers: int, index_dir: Path | None, model: str | None,
+def run_ray(items: list[Item], out_dir: Path, workers: int, index_dir: Path, model: str | None,
             address: str | None) -> Iterator[Result]:
     try:
         import ray
@@ -77,7 +75,7 @@ def run_ray(items: list[Item], out_dir: Path, workers: int, index_dir: Path | No
                              batch_size=1, compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=ACTOR_CPUS,
                              batch_format="numpy")
         for row in out.iter_rows():
-            yield Result(**json.loads(row["result"]))
+            yield Result.from_dict(json.loads(row["result"]))
     finally:
         if started:
             ray.shutdown()

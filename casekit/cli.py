@@ -3,18 +3,41 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import paths
 from .errors import CaseKitError, InputError
+from .version import __version__
 
-DEFAULT_INDEX = ".casekit/index"
+DEFAULT_INDEX = paths.DEFAULT_INDEX_DIR
 
 
 def index_dir(args) -> Path:
-    return Path(args.index_dir or os.environ.get("CASEKIT_INDEX_DIR") or DEFAULT_INDEX)
+    return paths.index_dir(args.index_dir)
+
+
+def _whole(minimum: int):
+    """An option that takes a whole number of at least `minimum` (-k, --workers: 1; --seed: 0)."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {n}")
+        return n
+    return parse
+
+
+_count, _seed = _whole(1), _whole(0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error (the usage is one --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 
 def _err(line: str) -> None:
@@ -39,6 +62,17 @@ def cmd_validate(args) -> int:
     return 2 if bad else 0
 
 
+def cmd_log(args) -> int:
+    from .case import append_log, check_log_args, draft_next_question
+
+    kind = args.kind or ("reported" if args.answer else "observed")
+    check_log_args(args.case, args.text, kind)
+    answer = draft_next_question(args.case, args.out) if args.answer else None
+    entry = append_log(args.case, args.text, kind, at=args.at, answer=answer)
+    print(f"{args.case}:{entry.line}: {entry.to_line()}" if entry.line else f"{args.case}: {entry.to_line()}")
+    return 0
+
+
 def cmd_doctor(args) -> int:
     from .doctor import report
 
@@ -54,10 +88,10 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from .index import build_index
+    from .build import build_index
 
-    paths = args.paths or ["corpus"]
-    stats = build_index([Path(p) for p in paths], index_dir(args), progress=not args.quiet, on_error=_err)
+    roots = paths.corpus_paths(args.paths)
+    stats = build_index(roots, index_dir(args), progress=not args.quiet, on_error=_err)
     print(stats.summary())
     return 2 if stats.errors else 0
 
@@ -81,7 +115,9 @@ def cmd_search(args) -> int:
 def cmd_draft(args) -> int:
     from .case import parse_path
     from .draft import Drafter
+    from .render import write_draft
 
+    out = paths.output_dir(args.out) if args.out else None
     drafter = Drafter(index_dir(args), model=args.model, seed=args.seed)
     status = 0
     for p in args.cases:
@@ -92,7 +128,7 @@ def cmd_draft(args) -> int:
         for case in cases:
             draft = drafter.draft(case)
             if args.out:
-                written = drafter.write(draft, Path(args.out))
+                written = write_draft(draft, out)
                 if not args.json:
                     print("wrote " + ", ".join(str(w) for w in written))
             if args.json:
@@ -105,17 +141,39 @@ def cmd_draft(args) -> int:
 
 
 def cmd_batch(args) -> int:
+    import time
+
     from .batch import run_batch
 
-    return run_batch(args.inputs, Path(args.out), workers=args.workers, engine=args.engine,
-                     index_dir=index_dir(args), model=args.model, address=args.address, progress=not args.quiet)
+    bar, t0 = None, time.perf_counter()
+
+    def progress(done: int, total: int, result) -> None:
+        nonlocal bar, t0
+        if args.quiet:
+            return
+        if bar is None:
+            from tqdm.auto import tqdm
+
+            bar, t0 = tqdm(total=total, unit="case", desc="drafting"), time.perf_counter()
+        if result is not None:
+            bar.set_postfix_str(f"{done / max(1e-9, time.perf_counter() - t0) * 60:.1f} cases/min")
+            bar.update(1)
+
+    try:
+        report = run_batch(args.inputs, args.out, workers=args.workers, engine=args.engine, index_dir=index_dir(args),
+                           model=args.model, address=args.address, on_error=_err, on_progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(report.table())
+    return 1 if report.counts["failed"] else 0
 
 
 def cmd_import(args) -> int:
-    from .ingest.importer import import_file
+    from .ingest.importer import import_file, parse_set
 
     written, problems = import_file(Path(args.file), Path(args.out), fmt=args.format, mapping=args.map,
-                                    defaults=dict(kv.split("=", 1) for kv in args.set or []), timezone=args.timezone)
+                                    defaults=parse_set(args.set), timezone=args.timezone)
     for e in problems:
         _err(str(e))
     print(f"imported {written} cases into {args.out}" + (f", {len(problems)} skipped" if problems else ""))
@@ -125,10 +183,21 @@ def cmd_import(args) -> int:
 def cmd_eval(args) -> int:
     from .evaluate import run_retrieval_eval
 
-    report = run_retrieval_eval(index_dir(args), Path(args.queries), k=args.k)
+    out = paths.output_file(args.json, "--json") if args.json else None
+    if args.what == "drafts":
+        from .draft import Drafter
+        from .evaluate import evaluate_drafts, labelled_cases
+
+        root = paths.eval_root(args.root)
+        report = evaluate_drafts(Drafter(index_dir(args), model=args.model), labelled_cases(root, args.split), args.split)
+        print(report.table())
+        if out:
+            out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        return 0
+    report = run_retrieval_eval(index_dir(args), paths.eval_queries(args.queries), k=args.k)
     print(report.table())
-    if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    if out:
+        out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return 0
 
 
@@ -146,7 +215,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="casekit",
         description="Local, offline case reasoning for support engineers: structure a case (SOAP), "
         "find similar past cases and the authoritative documents, draft an assessment that cites its sources.",
@@ -173,6 +242,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("cases", nargs="+", metavar="CASE")
     sp.add_argument("-q", "--quiet", action="store_true", help="print problems only")
 
+    sp = add("log", cmd_log, "Append a timestamped entry to a case's log; every other byte of the file stays as it was.",
+             "The entry goes after the last line of the case's '## Log' section (a '## Log' section is added\n"
+             "at the end when there is none; for JSON, into the 'log' list). JSONL files are not supported.\n"
+             "Kinds: reported, observed, action, result, agreement, handover. --at defaults to now in the\n"
+             "case's timezone (from 'opened'). --answer links the entry to the next question of the case's\n"
+             "latest draft (<DIR>/<id>.json or <id>.json beside the case). Prints the line written.\n"
+             "Start TEXT with '--' when it begins with a dash.\n\n"
+             "examples:\n"
+             '  casekit log case.md "security group sg-0abc allows 443 from 0.0.0.0/0"\n'
+             '  casekit log case.md "added 0.0.0.0/0 route to the NAT gateway" --kind action\n'
+             '  casekit log case.md "tasks start, images pull" --kind result --at "2026-03-02 14:40 +08:00"\n'
+             '  casekit log case.md "yes, the route table was changed on Friday" --answer --out out/')
+    sp.add_argument("case", metavar="CASE", help="a case file (.md or .json)")
+    sp.add_argument("text", metavar="TEXT", help="the entry, one line (newlines are folded into spaces)")
+    sp.add_argument("--kind", metavar="KIND", help="reported|observed|action|result|agreement|handover "
+                    "(default: observed; with --answer: reported)")
+    sp.add_argument("--at", metavar="TIME", help="when, with a timezone: '2026-03-02 14:40 +08:00' or "
+                    "'2026-03-02T14:40 Asia/Taipei' (default: now, in the case's timezone)")
+    sp.add_argument("--answer", action="store_true", help="the entry answers the draft's next question (linked as '(answers: ...)')")
+    sp.add_argument("--out", metavar="DIR", default="out", help="where the drafts are, for --answer (default: out)")
+
     sp = add("doctor", cmd_doctor, "Show versions, model paths and hashes, threads and offline state; exit 0 when all is usable.",
              "example:\n  casekit doctor --model models/qwen2.5-1.5b-instruct-q4_k_m.gguf")
     with_index(sp)
@@ -192,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
              'examples:\n  casekit search "CannotPullContainerError i/o timeout"\n'
              '  casekit search "what does 504 mean" --kind doc -k 3 --json')
     sp.add_argument("query")
-    sp.add_argument("-k", type=int, default=5, help="number of results (default 5)")
+    sp.add_argument("-k", type=_count, default=5, help="number of results (default 5)")
     sp.add_argument("--kind", choices=["case", "doc"], help="only past cases or only documents")
     sp.add_argument("--service", help="only chunks of this service (e.g. ecs)")
     sp.add_argument("--json", action="store_true", help="print a JSON list, best first")
@@ -205,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("cases", nargs="+", metavar="CASE")
     sp.add_argument("--out", metavar="DIR", help="write <id>.json and <id>.md into DIR")
     sp.add_argument("--json", action="store_true", help="print the draft JSON (JSON Lines for several cases)")
-    sp.add_argument("--seed", type=int, default=0, help="sampling seed (default 0; decoding is greedy)")
+    sp.add_argument("--seed", type=_seed, default=0, help="sampling seed (default 0; decoding is greedy)")
     with_model(sp)
     with_index(sp)
 
@@ -216,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
              "  casekit batch inbox/ --out out/ --engine ray --address ray://head:10001")
     sp.add_argument("inputs", nargs="+", metavar="INPUT")
     sp.add_argument("--out", required=True, metavar="DIR")
-    sp.add_argument("--workers", type=int, default=1, help="worker processes (default 1; see README figures)")
+    sp.add_argument("--workers", type=_count, default=1, help="worker processes (default 1; see README figures)")
     sp.add_argument("--engine", choices=["local", "ray"], default="local")
     sp.add_argument("--address", help="Ray cluster address (with --engine ray; default: a local instance)")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -240,11 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--timezone", default="UTC", help="timezone of dates written without one (default UTC)")
     sp.add_argument("--out", required=True, metavar="DIR")
 
-    sp = add("eval", cmd_eval, "Measure retrieval: Recall@1/@5, MRR and nDCG@10 for dense, BM25 and hybrid.",
-             "example:\n  casekit index corpus ../shared/data/rfc && casekit eval retrieval")
-    sp.add_argument("what", choices=["retrieval"])
-    sp.add_argument("--queries", default="eval/retrieval", help="JSONL file or folder of them")
-    sp.add_argument("-k", type=int, default=10)
+    sp = add("eval", cmd_eval, "Measure retrieval (Recall@1/@5, MRR, nDCG@10 for dense, BM25 and hybrid) or drafts "
+             "(top layer, decisive evidence, foreign identifiers) on labelled data.",
+             "examples:\n  casekit index corpus ../shared/data/rfc && casekit eval retrieval\n"
+             "  casekit eval retrieval --queries eval/retrieval/heldout\n"
+             "  casekit eval drafts --split heldout     # eval/cases/heldout: never used for tuning")
+    sp.add_argument("what", choices=["retrieval", "drafts"])
+    sp.add_argument("--split", choices=["tune", "heldout", "all"], default="heldout",
+                    help="drafts: which labelled cases (default heldout)")
+    sp.add_argument("--root", help="drafts: the checkout holding examples/ and eval/cases/ (default: .)")
+    with_model(sp)
+    sp.add_argument("--queries", help=f"JSONL file or folder of them (default: ./{paths.DEFAULT_EVAL_QUERIES})")
+    sp.add_argument("-k", type=_count, default=10, help="results per query (default 10)")
     sp.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     with_index(sp)
     return p
@@ -267,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a folder that cannot be created, a file that cannot be written
+        _err(f"casekit: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""))
     return 2
 
 

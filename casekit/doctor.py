@@ -7,8 +7,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, models
+from . import models
 from .errors import CaseKitError
+from .version import __version__
 
 
 def _version(dist: str) -> str:
@@ -59,8 +60,10 @@ def report(index_dir: Path, model: str | None = None) -> tuple[dict[str, str], b
         problems.append(str(e))
     if _version("llama-cpp-python") == "not installed":
         problems.append("llama-cpp-python is not installed (make demo installs it)")
-    manifest = index_dir / "manifest.json"
-    out["index"] = f"{index_dir} ({'present' if manifest.exists() else 'not built yet: casekit index'})"
+    from .store import MANIFEST
+
+    manifest = Path(index_dir) / MANIFEST
+    out["index"] = f"{index_dir} ({'present' if manifest.exists() else 'not built yet: casekit index PATH'})"
     if manifest.exists():
         from .index import Index
 

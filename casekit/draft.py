@@ -1,11 +1,15 @@
-"""Case -> Draft: retrieval, the differential, prose by the local model, verification.
+"""Case -> Draft: this case's evidence, retrieval, the differential, a plan for this
+customer, prose by the local model (optional), verification.
 
 The draft JSON of SPEC.md section 3 is `Draft.to_dict()`, nothing more. Everything in it
 is a function of (case, index, model, seed): timings live on the object, not in the JSON.
+Each step of a draft is a named function of `Drafter`; the reasoning itself lives in
+casekit.evidence, casekit.reason and casekit.plan, and reads no files or models.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import re
 import json
@@ -14,18 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 from .case import Case
 from .errors import IndexStateError
+from .evidence import (Evidence, Timeline, extract as extract_evidence, from_log, is_is_not, reported, reported_start,
+                       timeline)
 from .index import Hit, Index, embed
 from .llm import Timing, Writer, clean_output, supported
-from .reason import (Hypothesis, Source, findings, hypotheses, missing_information, next_question, plan)
+from .plan import deadline, mitigation, plan
+from .reason import Hypothesis, Source, case_identifiers, findings, hypotheses, missing_information, next_question, short
 from .redact import redact
-from .signs import Sign, extract
+from .signs import HEAD_LINES, MAX_LINES, TAIL_LINES, TELLING, Sign, bounded, extract, sign_in
 
 CASES_K = 5
 DOCS_K = 4
-SIGN_SOURCES = 8
+SIGN_SOURCES = 6
 # Below this cosine similarity (MiniLM, the customer's account vs a source) nothing
 # retrieved is evidence. Measured on examples/inbox: the 23 technical cases have a best
 # past case at 0.46-0.74, the off-topic one (NEW-0004) at 0.35. With telling signs (an
@@ -36,6 +43,9 @@ SIGNS_WEIGHT, SYMPTOMS_WEIGHT = 0.6, 0.4
 # The model rewrites the summary and this many hypotheses (each costs seconds on 2 cores;
 # raise it with CASEKIT_PROSE_HYPOTHESES for a bigger machine or model).
 PROSE_HYPOTHESES = int(os.environ.get("CASEKIT_PROSE_HYPOTHESES", "0") or 0)
+# The bundled models add nothing the verifier accepts as better than the deterministic
+# text (measured: bench/prose_bench.py), so by default they are not asked to write prose.
+BUNDLED = ("SmolLM2-135M-Instruct", "gemma-3-270m", "gemma3-270m")
 
 
 @dataclass
@@ -51,6 +61,9 @@ class Draft:
     plan: list[dict]
     provenance: dict
     case: dict = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+    is_is_not: dict = field(default_factory=dict)
+    timeline: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     verification: list[dict] = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # not serialised: varies run to run
@@ -61,6 +74,9 @@ class Draft:
             "case_id": self.case_id,
             "sources": [s.to_dict() for s in self.sources],
             "signs": [s.to_dict() for s in self.signs],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "is_is_not": self.is_is_not,
+            "timeline": self.timeline,
             "assessment": {
                 "summary": self.summary,
                 "hypotheses": [h.to_dict() for h in self.hypotheses],
@@ -68,7 +84,7 @@ class Draft:
             },
             "missing_information": self.missing_information,
             "next_question": self.next_question,
-            "plan": [{"text": p["text"], "citations": p["citations"]} for p in self.plan],
+            "plan": [{"text": p["text"], "citations": p["citations"], "kind": p.get("kind", "step")} for p in self.plan],
             "case": self.case,
             "notes": self.notes,
             "verification": self.verification,
@@ -79,13 +95,52 @@ class Draft:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def redacted_case(case: Case, mapping: dict[str, str]) -> Case:
-    """A copy of the case with secrets masked everywhere the draft could read them."""
+class SourceBook:
+    """The numbered sources of one draft (S1, S2, ...): retrieved chunks and this case's
+    own lines. Evidence is added once, when a statement first cites it."""
+
+    def __init__(self, case_id: str):
+        self.case_id = case_id
+        self.sources: list[Source] = []
+        self._evidence: dict[tuple, str] = {}
+
+    def add(self, kind: str, ref: str, title: str, text: str, score: float, meta: dict | None = None) -> Source:
+        s = Source(f"S{len(self.sources) + 1}", kind, ref, title, text, score, meta or {})
+        self.sources.append(s)
+        return s
+
+    def by_ref(self, ref: str) -> Source | None:
+        return next((s for s in self.sources if s.ref == ref and s.kind != "sign"), None)
+
+    def cite(self, e: Evidence | None) -> str | None:
+        """The source id of an evidence line of this case (added on first use)."""
+        if e is None:
+            return None
+        key = (e.section, e.line, e.text, e.detail)
+        if key not in self._evidence:
+            where = f"{self.case_id} {e.section}" + (f" line {e.line}" if e.line else "")
+            text = e.text + (f"\n({e.detail})" if e.detail else "")
+            self._evidence[key] = self.add("sign", where, f"{e.origin} {e.kind}", text, 1.0,
+                                           {"origin": e.origin, "kind": e.kind}).id
+        return self._evidence[key]
+
+
+def redacted_case(case: Case, mapping: dict[str, str]) -> tuple[Case, int]:
+    """A copy of the case with secrets masked everywhere the draft could read them; a huge
+    Objective is cut to its head and tail first, so only what is kept is scanned."""
     c = copy.deepcopy(case)
+    total = 0
     c.title = redact(c.title, mapping)
-    c.sections = {h: redact(t, mapping) for h, t in c.sections.items()}
+    sections = {}
+    for h, t in c.sections.items():
+        if h.lower() == "objective" or t.count("\n") > MAX_LINES:
+            t, n = bounded(t)
+            total = max(total, n)
+        sections[h] = redact(t, mapping)
+    c.sections = sections
     c.resources = [redact(r, mapping) for r in c.resources]
-    return c
+    c.log = [dataclasses.replace(e, text=redact(e.text, mapping)) for e in c.log]
+    return c, total
 
 
 def _year(case: Case) -> int | None:
@@ -95,11 +150,22 @@ def _year(case: Case) -> int | None:
         return None
 
 
+def prose_default(model_path: Path) -> bool:
+    """Prose by the model: CASEKIT_PROSE=1/0 decides; else on for any GGUF but the bundled ones."""
+    env = os.environ.get("CASEKIT_PROSE", "").strip().lower()
+    if env in ("1", "true", "yes", "on"):
+        return True
+    if env in ("0", "false", "no", "off"):
+        return False
+    return not any(model_path.name.startswith(b) for b in BUNDLED)
+
+
 class Drafter:
     """Holds the index, the embedding model and the GGUF for many drafts (CLI, batch,
     notebook and Ray actor all keep one)."""
 
-    def __init__(self, index_dir: str | Path, model: str | None = None, seed: int = 0, prose: bool = True):
+    def __init__(self, index_dir: str | Path, model: str | None = None, seed: int = 0, prose: bool | None = None,
+                 threads: int | None = None):
         from .models import resolve_llm, sha256
 
         self.index = Index.open(index_dir)
@@ -108,8 +174,8 @@ class Drafter:
         self.model_path = resolve_llm(model)
         self.model_sha = sha256(self.model_path)
         self.seed = seed
-        self.prose = prose
-        self.writer = Writer(self.model_path, seed=seed)
+        self.prose = prose_default(self.model_path) if prose is None else prose
+        self.writer = Writer(self.model_path, seed=seed, threads=threads)  # loads the GGUF on first use
 
     # ------------------------------------------------------------------ retrieval
 
@@ -157,92 +223,124 @@ class Drafter:
         t0 = time.perf_counter()
         mapping: dict[str, str] = {}
         case_sha = case.sha256()
-        case = redacted_case(case, mapping)
+        case, total_lines = redacted_case(case, mapping)
         signs = extract(case.objective, tz=case.timezone, year=_year(case))
-        telling = [s for s in signs if s.kind in ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric")]
-        sym_q = " ".join(f"{case.title}. {case.symptoms}".split()[:150])
-        sig_q = " ".join(" ".join(s.text for s in telling[:12]).split()[:150])
-        qv = embed([sym_q, sig_q]) if sig_q else embed([sym_q])
-        case_hits = self._retrieve(sym_q, sig_q, qv, "case", CASES_K)
-        doc_hits = self._retrieve(sym_q, sig_q, qv, "doc", DOCS_K)
+        if total_lines > MAX_LINES:
+            signs.append(Sign(f"only the first {HEAD_LINES} and last {TAIL_LINES} of {total_lines} lines were read",
+                              "warning", None))
+        observed, said, tl = self._evidence(case, signs)
+        case_hits, doc_hits, relevant, best, notes = self._retrieve_for(case, signs)
         t_retrieve = time.perf_counter() - t0
-        best = max([c for _, c, _ in case_hits + doc_hits], default=0.0)
-        shared = any(_shares_signature(telling, h.chunk.text) for _, _, h in case_hits[:3] + doc_hits[:3])
-        relevant = best >= MIN_RELEVANCE or (shared and best >= MIN_RELEVANCE_WITH_SIGNS)
-        notes = []
-        if not relevant:
-            notes.append(f"No retrieved past case or document is close to this case (best similarity {best:.2f} < "
-                         f"{MIN_RELEVANCE}); no hypothesis or finding is offered.")
-            case_hits, doc_hits = case_hits[:2], doc_hits[:1]
-        else:
-            top = case_hits[0][0] if case_hits else 0
-            case_hits = [x for x in case_hits if x[0] >= 0.25 * top]
-
-        sources: list[Source] = []
-
-        def add_source(kind: str, ref: str, title: str, text: str, score: float, meta: dict) -> Source:
-            s = Source(f"S{len(sources) + 1}", kind, ref, title, text, score, meta)
-            sources.append(s)
-            return s
-
-        full_text: dict[str, str] = {}
-        for score, cos, h in case_hits:
-            src = add_source("case", h.chunk.ref, h.chunk.title, self._case_text(h), min(1.0, score), h.chunk.meta)
-            full_text[src.id] = " ".join(src.text.lower().split())
-        for score, cos, h in doc_hits:
-            add_source("doc", h.chunk.ref, h.chunk.title, h.chunk.text, min(1.0, score), h.chunk.meta)
-        sign_ids: dict[Sign, str] = {}
-        for s in [x for x in signs if x.kind != "timestamp"][:SIGN_SOURCES]:
-            src = add_source("sign", f"{case.id} Objective" + (f" line {s.line}" if s.line else ""), s.kind, s.text, 1.0, {})
-            sign_ids[s] = src.id
-
-        hyps = hypotheses(case, signs, sources, full_text, sign_ids, relevant)
-        industry_doc, checklists = None, []
-        if relevant:
-            known = {s.ref: s for s in sources}
-            if case.industry and case.industry != "other":
-                for h in self.index.search(f"{case.industry} industry playbook: what changes the plan", k=1, kind="doc"):
-                    if case.industry in (h.chunk.ref + " " + h.chunk.text).lower():
-                        industry_doc = known.get(h.chunk.ref) or add_source("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
-                                                                            min(1.0, h.score), h.chunk.meta)
-            if hyps:
-                for h in self.index.search(f"{hyps[0].layer} troubleshooting checklist: {case.title}", k=1, kind="doc"):
-                    checklists.append(known.get(h.chunk.ref) or add_source("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
-                                                                           min(1.0, h.score), h.chunk.meta))
-        found = findings(case, signs, [s for s in sources if s.kind != "sign"], sign_ids) if relevant else []
-        missing = missing_information(case, signs, hyps)
-        nq = next_question(hyps, missing)
-        case_plans = {s.ref: {"Plan": _section_of(s.text, "Plan")} for s in sources if s.kind == "case"}
-        steps = plan(case, hyps, sources, case_plans, industry_doc, checklists, nq) if relevant else []
-        summary = _summary(case, hyps, sources, relevant, best)
-
+        book = SourceBook(case.id)
+        full_text = self._add_retrieved(book, case_hits, doc_hits)
+        hyps = hypotheses(case, book.sources, full_text, observed, said, tl, book.cite, relevant)
+        industry_doc, checklists = self._playbooks(case, hyps, book) if hyps else (None, [])
+        sign_ids = self._sign_sources(book, signs)
+        found = findings(case, signs, [s for s in book.sources if s.kind in ("case", "doc")], sign_ids) if relevant else []
+        missing = missing_information(case, signs, hyps, observed, tl)
+        first = mitigation(hyps, tl, observed, book.cite)
+        nq = next_question(case, hyps, missing)
+        mine = case_identifiers(case)
+        steps = plan(case, hyps, book.sources, industry_doc, checklists, nq, first, mine) if hyps else []
+        summary = _summary(case, hyps, book.sources, relevant, best)
+        start_phrase, start_utc = reported_start(case.symptoms, case.opened, case.timezone)
         draft = Draft(
-            case_id=case.id, sources=sources, signs=signs, summary=summary, hypotheses=hyps, findings=found,
-            missing_information=missing, next_question=nq, plan=steps,
+            case_id=case.id, sources=book.sources, signs=signs, summary=summary, hypotheses=hyps, findings=found,
+            missing_information=missing, next_question=nq, plan=steps, evidence=observed + said,
+            is_is_not=is_is_not(observed, said, tl), timeline=tl.to_dict(),
             provenance={"casekit": __version__, "model": self.model_path.name, "model_sha256": self.model_sha,
                         "seed": self.seed, "index": self.index.identity,
                         "embedding": self.index.manifest.get("embedding", {}).get("id"), "prose": "deterministic",
                         "case_sha256": case_sha},
             case={"title": case.title, "opened": case.opened, "opened_utc": case.opened_utc, "timezone": case.timezone,
                   "service": case.service, "industry": case.industry, "severity": case.severity,
-                  "resources": case.resources, "symptoms": case.symptoms.strip()},
+                  "resources": case.resources, "symptoms": case.symptoms.strip(), "reported_start": start_phrase,
+                  "reported_start_utc": start_utc, "deadline": deadline(case)},
             notes=notes, redactions=mapping,
         )
         timing = Timing()
         t1 = time.perf_counter()
-        if self.prose and relevant and hyps:
-            self._write_prose(draft, timing)
+        if self.prose and hyps:
+            self._write_prose(draft, timing, case)
         draft.timings = {"retrieve_s": round(t_retrieve, 3), "reason_s": round(t1 - t0 - t_retrieve, 3),
                          "llm_s": round(time.perf_counter() - t1, 3), **timing.to_dict(),
                          "total_s": round(time.perf_counter() - t0, 3)}
         return draft
 
-    def _write_prose(self, draft: Draft, timing: Timing) -> None:
+    def _evidence(self, case: Case, signs: list[Sign]) -> tuple[list[Evidence], list[Evidence], Timeline]:
+        """This case's lines first: what the data shows, what the customer says, the timeline."""
+        affected = {r for r in case.resources} | {s.text for s in signs if s.kind == "resource"}
+        affected |= {x for x in re.findall(r"\b[a-z]+-[0-9a-f]{8,17}\b", f"{case.title} {case.symptoms}")}
+        observed = extract_evidence(case.objective, tz=case.timezone, year=_year(case), affected=affected)
+        said = reported(case.symptoms)
+        logged, told = from_log(case.log)
+        observed, said = observed + logged, said + told
+        _, start_utc = reported_start(case.symptoms, case.opened, case.timezone)
+        return observed, said, timeline(observed, start_utc)
+
+    def _retrieve_for(self, case: Case, signs: list[Sign]):
+        """Past cases and documents for the customer's account and the case's signs, and
+        whether any of them is close enough to be evidence (the relevance gate)."""
+        telling = [s for s in signs if s.kind in TELLING]
+        sym_q = " ".join(f"{case.title}. {case.symptoms}".split()[:150])
+        sig_q = " ".join(" ".join(s.text for s in telling[:12]).split()[:150])
+        qv = embed([sym_q, sig_q]) if sig_q else embed([sym_q])
+        case_hits = self._retrieve(sym_q, sig_q, qv, "case", CASES_K)
+        doc_hits = self._retrieve(sym_q, sig_q, qv, "doc", DOCS_K)
+        best = max([c for _, c, _ in case_hits + doc_hits], default=0.0)
+        shared = any(sign_in(s, h.chunk.text) for _, _, h in case_hits[:3] + doc_hits[:3]
+                     for s in telling if s.kind in ("exception", "code", "exit_code", "http_status"))
+        relevant = best >= MIN_RELEVANCE or (shared and best >= MIN_RELEVANCE_WITH_SIGNS)
+        notes = []
+        if not relevant:
+            notes.append(f"No retrieved past case or document is close to this case (best similarity {best:.2f} < "
+                         f"{MIN_RELEVANCE}); only this case's own evidence can carry a hypothesis.")
+            case_hits, doc_hits = case_hits[:2], doc_hits[:1]
+        else:
+            top = case_hits[0][0] if case_hits else 0
+            case_hits = [x for x in case_hits if x[0] >= 0.25 * top]
+        return case_hits, doc_hits, relevant, best, notes
+
+    def _add_retrieved(self, book: SourceBook, case_hits, doc_hits) -> dict[str, str]:
+        full_text: dict[str, str] = {}
+        for score, cos, h in case_hits:
+            text = self._case_text(h)
+            src = book.add("case", h.chunk.ref, h.chunk.title, text, min(1.0, score), dict(h.chunk.meta))
+            full_text[src.id] = " ".join(src.text.lower().split())
+        for score, cos, h in doc_hits:
+            book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text, min(1.0, score), h.chunk.meta)
+        return full_text
+
+    def _playbooks(self, case: Case, hyps: list[Hypothesis], book: SourceBook):
+        """The industry playbook and the leading layer's checklist, when the index has them."""
+        industry_doc, checklists = None, []
+        if case.industry and case.industry != "other":
+            for h in self.index.search(f"{case.industry} industry playbook: what changes the plan", k=1, kind="doc"):
+                if case.industry in (h.chunk.ref + " " + h.chunk.text).lower():
+                    industry_doc = book.by_ref(h.chunk.ref) or book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
+                                                                        min(1.0, h.score), h.chunk.meta)
+        for h in self.index.search(f"{hyps[0].layer} troubleshooting checklist: {case.title}", k=1, kind="doc"):
+            checklists.append(book.by_ref(h.chunk.ref) or book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
+                                                                   min(1.0, h.score), h.chunk.meta))
+        return industry_doc, checklists
+
+    def _sign_sources(self, book: SourceBook, signs: list[Sign]) -> dict[Sign, str]:
+        """The case's telling signs as citable sources (the findings link to them)."""
+        ids: dict[Sign, str] = {}
+        for s in [x for x in signs if x.kind in TELLING][:SIGN_SOURCES]:
+            ev = Evidence(s.text, "error", s.line, "observed")
+            existing = next((src for src in book.sources if src.kind == "sign" and src.text.split("\n")[0] == s.text), None)
+            ids[s] = existing.id if existing else book.cite(ev)
+        return ids
+
+    def _write_prose(self, draft: Draft, timing: Timing, case: Case) -> None:
         """The model rewrites the summary and the top hypotheses; the verifier decides."""
         targets: list[dict] = [draft.summary] + [{"text": h.text, "citations": h.citations} for h in draft.hypotheses[:PROSE_HYPOTHESES]]
         by_id = {s.id: s for s in draft.sources}
         cited = sorted({c for t in targets for c in t["citations"]}, key=lambda s: int(s[1:]))
         got = self.writer.rewrite(targets, {c: by_id[c].text for c in cited}, timing)
+        own_text = "\n".join([case.title, case.symptoms, case.objective])
+        others = [s.text for s in draft.sources if s.kind in ("case", "doc")]
         used = 0
         for n, target in enumerate(targets):
             cand = clean_output(got[n]["text"]) if n < len(got) and isinstance(got[n].get("text"), str) else ""
@@ -250,7 +348,8 @@ class Drafter:
             if not cand:
                 ok, why = False, "no output"
             else:
-                ok, why = supported(cand, texts, basis=target["text"], embed=lambda xs: embed(xs))
+                ok, why = supported(cand, texts, basis=target["text"], embed=lambda xs: embed(xs), case_text=own_text,
+                                    other_texts=others)
             draft.verification.append({"statement": "summary" if n == 0 else f"hypothesis {n}",
                                        "model_text": cand, "accepted": ok, "reason": why})
             if ok:
@@ -261,53 +360,28 @@ class Drafter:
                     draft.hypotheses[n - 1].text = cand
         draft.provenance["prose"] = f"model for {used} of {len(targets)} statements, deterministic for the rest"
 
-    def write(self, draft: Draft, out_dir: Path) -> list[Path]:
-        """`<id>.md` then `<id>.json`, each atomically: the JSON, written last, marks the
-        draft complete (batch resumption relies on it)."""
-        from .fsutil import atomic_write
-        from .render import render_all
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        m = atomic_write(out_dir / f"{draft.case_id}.md", render_all(draft))
-        j = atomic_write(out_dir / f"{draft.case_id}.json", draft.to_json())
-        return [j, m]
-
-
-def _shares_signature(signs: list[Sign], text: str) -> bool:
-    """Does a source carry one of the case's exact signatures (error code, exception, status)?"""
-    low = text.lower()
-    for s in signs:
-        if s.kind in ("exception", "code", "exit_code") and s.text.lower() in low:
-            return True
-        if s.kind == "http_status" and re.search(rf"\b{s.text.split()[1]}\b", low):
-            return True
-    return False
-
-
-def _section_of(text: str, name: str) -> str:
-    """The block after a 'Name:' line in a case source's text."""
-    lines = text.split("\n")
-    out, on = [], False
-    for line in lines:
-        if line.strip().rstrip(":") in ("Assessment", "Resolution", "Plan", "Subjective", "Objective") and line.strip().endswith(":"):
-            on = line.strip().rstrip(":") == name
-            continue
-        if on:
-            out.append(line)
-    return "\n".join(out)
-
 
 def _summary(case: Case, hyps: list[Hypothesis], sources: list[Source], relevant: bool, best: float) -> dict:
-    if not relevant or not hyps:
+    if not hyps:
         near = [s for s in sources if s.kind in ("case", "doc")][:2] or sources[:1]
         refs = ", ".join(s.ref for s in near)
         text = (f"No retrieved source supports an assessment of this case: the closest ({refs}) are not similar "
-                f"enough (similarity {best:.2f}). Gather the missing information before drafting.")
+                f"enough (similarity {best:.2f}), and the case's own data points at no layer. Gather the missing "
+                f"information before drafting.")
         return {"text": text, "citations": [s.id for s in near]}
     h = hyps[0]
-    text = f"Most likely (likelihood {h.likelihood:.2f}): {h.text}"
-    cites = list(h.citations[:3])
-    if len(hyps) > 1:
-        text += f" Next: {hyps[1].layer}/{hyps[1].side} ({hyps[1].likelihood:.2f})."
-        cites += [c for c in hyps[1].citations[:1] if c not in cites]
-    return {"text": text, "citations": cites}
+    if h.status == "confirmed":
+        text = f"This case's own evidence confirms the leading hypothesis: {h.text}"
+    else:
+        text = f"Most likely (likelihood {h.likelihood:.2f}): {h.text}"
+    cites = list(dict.fromkeys(re.findall(r"\[(S\d+)\]", h.text) + h.citations[:3]))
+    ruled = [x for x in hyps[1:] if x.status == "contradicted" and x.evidence_against]
+    for x in ruled[:2]:
+        a = x.evidence_against[0]
+        text += f" Ruled out: {x.layer}/{x.side}{' (' + x.lead + ')' if x.lead else ''}, because `{short(a['text'], 80)}` [{a['source']}]: {a['why']}."
+        cites.append(a["source"])
+    nxt = [x for x in hyps[1:] if x.status != "contradicted"]
+    if nxt and h.status != "confirmed":
+        text += f" Next: {nxt[0].layer}/{nxt[0].side} ({nxt[0].likelihood:.2f})."
+        cites += [c for c in nxt[0].citations[:1] if c not in cites]
+    return {"text": text, "citations": list(dict.fromkeys(c for c in cites if c))}

@@ -12,19 +12,28 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .case import decode
+from .embed import embed
 from .errors import InputError
-from .index import Index, embed
+from .index import Index
 
 MODES = ("dense", "bm25", "hybrid")
 
 
 def load_queries(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such file or folder (give a JSONL file of queries, or a folder of them)")
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     if not files:
         raise InputError(path, "no query files (*.jsonl)")
     out = []
     for f in files:
-        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            data = f.read_bytes()
+        except OSError as e:
+            raise InputError(f, f"cannot read: {e.strerror or e}") from None
+        for n, line in enumerate(decode(f, data, "a JSONL file of queries").split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -92,4 +101,84 @@ def evaluate(index: Index, queries: list[dict], k: int = 10) -> Report:
 
 
 def run_retrieval_eval(index_dir: Path, queries: Path, k: int = 10) -> Report:
-    return evaluate(Index.open(index_dir), load_queries(queries), k)
+    qs = load_queries(queries)  # bad queries are reported before the index and the model load
+    return evaluate(Index.open(index_dir), qs, k)
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass
+class DraftReport:
+    """Drafts against labelled cases: top-hypothesis layer, the decisive evidence line in the
+    top hypothesis' own evidence, identifiers of other customers in what is sent out."""
+
+    split: str
+    rows: list[dict]
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    def rate(self, key: str) -> float:
+        return sum(1 for r in self.rows if r[key]) / self.n if self.n else 0.0
+
+    @property
+    def foreign(self) -> int:
+        return sum(len(r["foreign"]) for r in self.rows)
+
+    def table(self) -> str:
+        lines = [f"draft eval ({self.split}): {self.n} cases",
+                 f"top layer {self.rate('layer_ok'):.3f}  decisive evidence in top hypothesis {self.rate('decisive_ok'):.3f}  "
+                 f"foreign identifiers {self.foreign}  off-topic with no hypothesis "
+                 f"{sum(1 for r in self.rows if r['topic'] == 'off' and r['got'] == 'unknown')}/"
+                 f"{sum(1 for r in self.rows if r['topic'] == 'off')}"]
+        for r in self.rows:
+            if not (r["layer_ok"] and r["decisive_ok"] and not r["foreign"]):
+                lines.append(f"  miss {r['id']}: want {r['want']}, got {r['got']}"
+                             + ("" if r["decisive_ok"] else ", decisive line not in its evidence")
+                             + (f", foreign {r['foreign'][:3]}" if r["foreign"] else ""))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"split": self.split, "cases": self.n, "layer": round(self.rate("layer_ok"), 4),
+                "decisive": round(self.rate("decisive_ok"), 4), "foreign": self.foreign, "rows": self.rows}
+
+
+def labelled_cases(root: Path, split: str) -> list[dict]:
+    """Labels with their case files: examples/expected.jsonl (tuning) and eval/cases/labels.jsonl."""
+    out = []
+    if split in ("tune", "all"):
+        for line in (root / "examples" / "expected.jsonl").read_text(encoding="utf-8").splitlines():
+            d = json.loads(line)
+            out.append({**d, "split": "tune", "path": root / "examples" / "inbox" / f"{d['id']}.md"})
+    labels = root / "eval" / "cases" / "labels.jsonl"
+    for line in labels.read_text(encoding="utf-8").splitlines() if labels.exists() else []:
+        d = json.loads(line)
+        if split in (d["split"], "all"):
+            out.append({**d, "path": root / "eval" / "cases" / d["split"] / f"{d['id']}.md"})
+    return out
+
+
+def evaluate_drafts(drafter, labels: list[dict], split: str = "") -> DraftReport:
+    from .case import load_cases
+    from .draft import redacted_case
+    from .identifiers import foreign
+    from .reason import case_identifiers
+    from .render import render_escalation, render_reply
+
+    rows = []
+    for lab in labels:
+        case = load_cases(lab["path"])[0]
+        d = drafter.draft(case)
+        top = d.hypotheses[0] if d.hypotheses else None
+        got = top.layer if top else "unknown"
+        texts = [e["text"] for e in (top.evidence_for if top else [])]
+        mine = case_identifiers(redacted_case(case, {})[0])  # what the draft saw
+        shown = "\n".join([render_reply(d), render_escalation(d)] + [p["text"] for p in d.plan])
+        rows.append({"id": lab["id"], "split": lab["split"], "topic": lab.get("topic", "on"), "want": lab["layer"],
+                     "got": got, "status": top.status if top else None,
+                     "layer_ok": got == lab["layer"] or got in lab.get("also_acceptable_layers", []),
+                     "decisive_ok": not lab.get("decisive") or any(x in t for x in lab["decisive"] for t in texts),
+                     "foreign": foreign(shown, mine)})
+    return DraftReport(split, rows)

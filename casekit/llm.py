@@ -88,15 +88,16 @@ class Writer:
 
     path: Path
     seed: int = 0
+    threads: int | None = None  # llama.cpp threads; None: models.llm_threads()
     _llm: object = field(default=None, repr=False)
     _prefix: tuple | None = field(default=None, repr=False)
     kind: str = "plain"
 
     def load(self):
         if self._llm is None:
-            from .models import llm
+            from .models import load_llm
 
-            self._llm = llm(self.path, n_ctx=N_CTX, seed=self.seed)
+            self._llm = load_llm(self.path, n_ctx=N_CTX, seed=self.seed, threads=self.threads)
             self.kind = _template(getattr(self._llm, "metadata", {}) or {})
         return self._llm
 
@@ -166,23 +167,34 @@ GENERIC = frozenset("problem issue likely cause caused causing seen case custome
 
 
 def supported(text: str, cited_texts: list[str], basis: str = "", embed=None, min_overlap: float = 0.8,
-              min_cosine: float = 0.55) -> tuple[bool, str]:
-    """Is `text` backed by what it cites? Every number and identifier must appear in the
-    cited sources (or in the deterministic statement it rewrites); most content words
-    must; and it must mean about the same as the deterministic statement."""
-    if not re.search(r"[.!?)\"']$", text.strip()):
+              min_cosine: float = 0.55, case_text: str = "", other_texts: list[str] | None = None) -> tuple[bool, str]:
+    """Is `text` backed by what it cites, and is it about this case? Every number and
+    identifier must appear in this case or in the deterministic statement it rewrites;
+    most content words must appear in the cited sources; it must not carry another case's
+    facts as this case's (words found only in past cases and documents); and it must mean
+    about the same as the deterministic statement."""
+    if not re.search(r"[.!?)\"'`]$", text.strip()):
         return False, "unfinished sentence (cut off)"
     pool = " ".join(cited_texts + [basis]).lower()
     pool_tokens = set(tokenize(pool))
+    own = f"{case_text}\n{basis}".lower() if case_text else pool
     for num in _NUM.findall(text):
-        if num not in pool:
-            return False, f"number {num!r} is not in the cited sources"
+        if num not in own:
+            return False, f"number {num!r} is not in this case or the statement it rewrites"
     words = [t for t in set(tokenize(text)) if t not in GENERIC and not t.isdigit()]
     if not words:
         return False, "no content"
     covered = sum(1 for t in words if t in pool_tokens) / len(words)
     if covered < min_overlap:
         return False, f"only {covered:.0%} of its words are in the cited sources"
+    if case_text and other_texts:
+        mine = set(tokenize(f"{case_text}\n{basis}"))
+        theirs = set(tokenize(" ".join(other_texts))) - mine
+        foreign = sorted(t for t in words if t in theirs)
+        if len(foreign) > max(1, 0.2 * len(words)):
+            return False, f"carries another case's facts as this case's ({', '.join(foreign[:4])})"
+        if not set(words) & (set(tokenize(case_text)) - set(tokenize(" ".join(other_texts)))):
+            return False, "states nothing of this case's own evidence"
     if embed is not None and basis:
         a, b = embed([text, basis])
         cos = float(sum(x * y for x, y in zip(a, b)))

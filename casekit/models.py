@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import ModelError
 from .fsutil import sha256_file
+from .paths import models_dir
 
 HELP = "see models/README.md"
 DEFAULT_LLM = "smollm2"
@@ -41,12 +42,24 @@ def cache_dir() -> Path:
     return Path(os.environ.get("CASEKIT_CACHE", Path.home() / ".cache" / "casekit"))
 
 
-def models_dir() -> Path:
-    return Path(os.environ.get("CASEKIT_MODELS_DIR", "models"))
+_threads: int | None = None  # this process's share of the cores, when use_threads() set one
+
+
+def use_threads(n: int | None) -> None:
+    """Give this process `n` threads for torch and llama.cpp (None: the defaults below).
+
+    The one place a thread count is set at run time: a batch worker process or a Ray actor
+    calls it (through `Worker(threads=...)`) before it loads any model, so that workers x
+    threads never oversubscribes the machine. CASEKIT_THREADS is read, never written.
+    """
+    global _threads
+    _threads = n if n and n > 0 else None
 
 
 def threads() -> int:
-    """Threads for llama.cpp and torch: CASEKIT_THREADS, else the usable cores."""
+    """Threads for torch: use_threads(), else CASEKIT_THREADS, else the usable cores."""
+    if _threads:
+        return _threads
     env = os.environ.get("CASEKIT_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
@@ -57,13 +70,16 @@ def threads() -> int:
 
 
 def llm_threads() -> int:
-    """Threads for llama.cpp: CASEKIT_THREADS, else one core fewer than usable (at most 8).
+    """Threads for llama.cpp: use_threads(), else CASEKIT_THREADS, else one core fewer than
+    usable (at most 8).
 
     llama.cpp's worker threads busy-wait at every layer; when any other process wants a
     core they stall. Measured here on 2 cores: 2 threads are 20% faster than 1 when the
     machine is idle (0.73 s vs 0.91 s for 34 tokens) but 30x slower when one other
     process is busy (32 s vs 1 s). One spare core keeps drafting predictable.
     """
+    if _threads:
+        return _threads
     env = os.environ.get("CASEKIT_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
@@ -176,7 +192,7 @@ def embedder() -> Any:
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
-_llms: dict[tuple[str, int, int], Any] = {}
+_llms: dict[tuple[str, int, int, int], Any] = {}
 _log_callback = None
 
 
@@ -206,9 +222,11 @@ def _quiet_llama() -> None:
         _log_callback = False
 
 
-def llm(path: str | Path, n_ctx: int = 4096, seed: int = 0) -> Any:
-    """The one llama.cpp model per (path, context, seed) of the process."""
-    key = (str(path), n_ctx, seed)
+def load_llm(path: str | Path, n_ctx: int = 4096, seed: int = 0, threads: int | None = None) -> Any:
+    """The one llama.cpp model per (path, context, seed, threads) of the process;
+    `threads` defaults to llm_threads()."""
+    n_threads = threads or llm_threads()
+    key = (str(path), n_ctx, seed, n_threads)
     with _lock:
         if key not in _llms:
             from llama_cpp import Llama
@@ -220,7 +238,7 @@ def llm(path: str | Path, n_ctx: int = 4096, seed: int = 0) -> Any:
 
                     atexit.register(_close_all)
                 _llms[key] = Llama(
-                    model_path=str(path), n_ctx=n_ctx, n_threads=llm_threads(), n_threads_batch=llm_threads(),
+                    model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
                     seed=seed, verbose=False, n_gpu_layers=0,
                 )
             except (ValueError, RuntimeError, OSError) as e:

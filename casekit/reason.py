@@ -1,9 +1,12 @@
-"""The differential: hypotheses, findings, missing information, next question and plan.
+"""The differential: hypotheses judged by this case's evidence, findings, missing
+information and the next question.
 
-Deterministic and model-free, so the reasoning does not depend on the model's size. Every
-statement is built from a retrieved source and cites it: a hypothesis comes from past
-cases (their layer, side, root cause) and documents; a finding quotes a source sentence;
-a plan step is taken from a cited case's plan or a cited checklist.
+Deterministic and model-free, so the reasoning does not depend on the model's size.
+Past cases and documents propose candidates (a layer and a side, with a cause that was
+seen before); this case's own evidence (casekit.evidence) confirms, weakens or rules
+them out. A hypothesis that the evidence contradicts ranks below one that it supports,
+whatever the retrieval score. Every statement cites what it rests on: a retrieved source
+or a line of this case (a `sign` source).
 """
 from __future__ import annotations
 
@@ -11,47 +14,27 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from . import cues
 from .case import LAYERS, Case
+from .evidence import Evidence, Timeline
+from .identifiers import scrub
 from .lexical import tokenize
-from .signs import Sign
+from .signs import Sign, sign_in
 
-# Words that point at a layer when they appear in a case's signs or a document.
-LAYER_CUES: dict[str, tuple[str, ...]] = {
-    "network": ("i/o timeout", "timed out", "connection refused", "connection reset", "unreachable", "servfail",
-                "nxdomain", "dns", "tls", "ssl", "certificate", "handshake", "mtu", "fragment", "conntrack", "nat gateway",
-                "route table", "security group", "nacl", "502", "504", "bad gateway", "gateway timeout", "keep-alive",
-                "idle timeout", "dial tcp", "no route", "vpc endpoint", "subnet", "packet loss", "retransmit"),
-    "os": ("kernel", "no space left on device", "inode", "df -i", "oom killer", "out of memory: killed process",
-           "killed process", "chrony", "ntp", "clock", "sshd", "publickey", "systemd", "filesystem", "panic", "mount",
-           "iowait", "load average", "steal", "cloud-init", "permission denied"),
-    "container": ("oomkilled", "exit code: 137", "exit code 137", "crashloopbackoff", "back-off restarting", "imagepullbackoff",
-                  "cannotpullcontainererror", "pending", "insufficient cpu", "insufficient memory", "pod", "kubelet",
-                  "task definition", "ecs task", "container", "execution role", "configmap", "cni", "failedscheduling"),
-    "storage": ("burstbalance", "burst balance", "volumequeuelength", "queue length", "iops", "throughput", "ebs", "gp2",
-                "gp3", "efs", "percentiolimit", "burstcreditbalance", "disk latency", "await", "slow down", "volume"),
-    "application": ("exception", "stack trace", "traceback", "hikaripool", "connection pool", "deploy", "release",
-                    "rollback", "heap", "memory leak", "config", "500", "internal server error", "null", "regression"),
-    "capacity": ("throttlingexception", "throttling", "rate exceeded", "limitexceeded", "quota", "vcpulimitexceeded",
-                 "insufficientinstancecapacity", "toomanyrequests", "429", "concurrency", "provisionedthroughputexceeded",
-                 "requestlimitexceeded", "scaling", "max size", "credits"),
-    "provider": ("aws health", "health dashboard", "availability zone", "az impairment", "hardware", "retirement",
-                 "degraded", "underlying host", "service event", "scheduled event", "instance status check"),
-}
-CHANGE_WORDS = re.compile(r"(?i)\b(chang\w*|deploy\w*|upgrad\w*|updat\w*|migrat\w*|moved|rolled|release\w*|terraform|"
-                          r"config\w*|modif\w*|new version|patch\w*|renew\w*|replac\w*|switch\w*)\b")
-HEALTHY_WORDS = re.compile(r"(?i)\b(other (?:region|az|environment|cluster|account|instances?)|staging|works (?:fine )?(?:on|in|from)|"
-                           r"healthy|unaffected|still running|fine in|old subnets?|same .* works|comparison)\b")
-REPRO_WORDS = re.compile(r"(?i)\b(reproduc\w*|repro|every time|always|intermittent\w*|curl|steps to|can trigger|consistently)\b")
-NEED_WORDS = re.compile(r"(?i)\b(need|want|please|workaround|fix|rca|root cause|restore|asap|before|deadline|help)\b")
 TIME_IN_TEXT = re.compile(r"(?i)\b(\d{1,2}(?::\d{2})\s*(?:am|pm)?|\d{1,2}\s*(?:am|pm)|noon|midnight)\b")
 TZ_IN_TEXT = re.compile(r"(?i)\b(utc|gmt|[a-z]+/[a-z_]+|[+-]\d{2}:?\d{2}|cet|cest|est|edt|pst|pdt|cst|cdt|jst|ist|sgt|aest|"
                         r"bst|hkt|kst|taipei|tokyo|berlin|london|sydney|singapore|local time|\w+ time)\b")
+REPRO_WORDS = re.compile(r"(?i)\b(reproduc\w*|repro|every time|always|intermittent\w*|curl|steps to|can trigger|consistently)\b")
+NEED_WORDS = re.compile(r"(?i)\b(need|want|please|workaround|fix|rca|root cause|restore|asap|before|deadline|help)\b")
 BASELINE_WORDS = re.compile(r"(?i)\b(normal(?:ly)?|baseline|usual(?:ly)?|before|yesterday|last week|typical(?:ly)?|was \d|from \d+.* to \d+)\b")
+STRONG = ("absence", "limit", "comparison", "change", "configuration")
+TIER_WEIGHT = (1.0, 0.55, 0.12)  # supported, unjudged, contradicted
+EVIDENCE_WEIGHT = 0.05  # per unit of supporting evidence (kind weight x specificity), up to 15 units
 
 
 @dataclass
 class Source:
-    """A numbered source a draft may cite (S1, S2, ...): a retrieved chunk or a sign."""
+    """A numbered source a draft may cite (S1, S2, ...): a retrieved chunk or a line of this case."""
 
     id: str
     kind: str  # case | doc | sign
@@ -75,132 +58,250 @@ class Hypothesis:
     citations: list[str]
     supporting_signs: list[str]
     contradicting_signs: list[str]
-    basis: str = ""  # the deterministic text (kept when prose replaces `text`)
+    status: str = "unjudged"  # confirmed | supported | unjudged | contradicted
+    evidence_for: list[dict] = field(default_factory=list)
+    evidence_against: list[dict] = field(default_factory=list)
+    lead: str | None = None  # the past case it was proposed by
 
     def to_dict(self) -> dict:
         return {"text": self.text, "layer": self.layer, "side": self.side, "likelihood": round(self.likelihood, 3),
-                "citations": self.citations, "supporting_signs": self.supporting_signs,
-                "contradicting_signs": self.contradicting_signs}
+                "status": self.status, "citations": self.citations, "supporting_signs": self.supporting_signs,
+                "contradicting_signs": self.contradicting_signs, "evidence_for": self.evidence_for,
+                "evidence_against": self.evidence_against}
 
 
 def _lc(s: str) -> str:
-    return " ".join(s.lower().split())
+    return cues.fold(s)
 
 
 def layer_profile(texts: list[str]) -> dict[str, float]:
     """How strongly a set of texts points at each layer (cue hits, one per cue)."""
-    blob = _lc(" \n ".join(texts))
-    return {layer: float(sum(1 for cue in cues if cue in blob)) for layer, cues in LAYER_CUES.items()}
+    got = cues.layers_of(" \n ".join(texts))
+    return {layer: float(got.get(layer, 0)) for layer in cues.LAYER_CUES}
 
 
-def sign_layers(sign: Sign) -> set[str]:
-    t = _lc(sign.text)
-    return {layer for layer, cues in LAYER_CUES.items() if any(cue in t for cue in cues)}
+def evidence_profile(evidence: list[Evidence]) -> dict[str, float]:
+    """How strongly this case's evidence points at each layer, weighted by kind."""
+    prof = {layer: 0.0 for layer in cues.LAYER_CUES}
+    for e in evidence:
+        for layer in e.layers:
+            prof[layer] += e.weight
+    return prof
 
 
-def _sign_in(sign: Sign, blob: str) -> bool:
-    """Does a source's text carry this sign's signature?"""
-    t = _lc(sign.text)
-    if sign.kind in ("exception", "code", "exit_code", "http_status"):
-        key = t.replace("http ", "") if sign.kind == "http_status" else t
-        return key.split()[0] in blob if sign.kind == "http_status" else key in blob
-    if sign.kind in ("error", "kernel", "warning"):
-        toks = [x for x in tokenize(sign.text) if not any(c.isdigit() for c in x) and len(x) > 3]
-        if not toks:
-            return False
-        hits = sum(1 for x in set(toks) if x in blob)
-        return hits >= max(2, math.ceil(0.5 * len(set(toks))))
-    return False
+def short(text: str, n: int = 140) -> str:
+    """Text folded to one line and cut at a word boundary (never inside an identifier)."""
+    t = " ".join(text.split())
+    if len(t) <= n:
+        return t
+    cut = t[: n - 1]
+    return (cut[: cut.rfind(" ")] if " " in cut[n // 2:] else cut) + " …"
+
+
+def describe(e: Evidence, sid: str | None) -> str:
+    """An evidence line as a clause of a statement, with its citation."""
+    ref = f" [{sid}]" if sid else ""
+    if e.detail:
+        return f"{e.detail}{ref}"
+    if len(e.text) < 16 and e.context:  # a bare result ('[]', 'null') means what its command asked
+        return f"`{short(e.context, 100)}` returned `{e.text}`{ref}"
+    return f"`{short(e.text, 120)}`{ref}"
 
 
 # --------------------------------------------------------------------------- hypotheses
 
 
-def hypotheses(case: Case, signs: list[Sign], sources: list[Source], full_text: dict[str, str],
-               sign_ids: dict[Sign, str], relevant: bool, top: int = 4) -> list[Hypothesis]:
-    """Ranked hypotheses from the retrieved past cases and documents.
+@dataclass
+class Judged:
+    layer: str
+    side: str
+    cases: list[Source]
+    docs: list[Source]
+    retrieval: float
+    support: list[tuple[float, Evidence]] = field(default_factory=list)
+    against: list[tuple[Evidence, str]] = field(default_factory=list)
+    score: float = 0.0
+    tier: int = 1
+    direct: bool = False  # a strong line of this case points at this layer
 
-    Candidates are (layer, side) groups of past cases; each scores the retrieval score of
-    its cases times the sign overlap, plus how strongly the case's own signs point at its
-    layer. Documents add support (and can stand alone when no case matches a layer).
-    """
-    if not relevant:
-        return []
-    profile = layer_profile([s.text for s in signs] + [case.title])
-    total_cues = sum(profile.values()) or 1.0
-    groups: dict[tuple[str, str], dict] = {}
-    for src in sources:
-        if src.kind != "case":
-            continue
-        layer = src.meta.get("layer") if src.meta.get("layer") in LAYERS else "unknown"
-        side = src.meta.get("side") or "unknown"
-        blob = full_text.get(src.id, "")
-        matched = [s for s in signs if _sign_in(s, blob)]
-        g = groups.setdefault((layer, side), {"cases": [], "score": 0.0, "matched": {}, "docs": []})
-        g["cases"].append(src)
-        # the best case carries the group; more cases of the same kind add a little
-        # (a populous layer must not outvote one close match)
-        s = src.score * (1.0 + 0.25 * min(len(matched), 4))
-        g["score"] = max(g["score"], s) + 0.25 * min(g["score"], s)
-        for s in matched:
-            g["matched"][s] = True
-    # documents: attach to the layer their text points at most
+
+def _candidates(sources: list[Source], evidence: list[Evidence], relevant: bool) -> dict[tuple[str, str], Judged]:
+    """(layer, side) candidates: from past cases and documents when retrieval is relevant,
+    and from this case's evidence alone when it points strongly at a layer no case covers."""
+    groups: dict[tuple[str, str], Judged] = {}
+    if relevant:
+        for src in sources:
+            if src.kind != "case":
+                continue
+            layer = src.meta.get("layer") if src.meta.get("layer") in LAYERS else "unknown"
+            side = src.meta.get("side") or "unknown"
+            g = groups.setdefault((layer, side), Judged(layer, side, [], [], 0.0))
+            g.cases.append(src)
+            g.retrieval = max(g.retrieval, src.score) + 0.25 * min(g.retrieval, src.score)
+    prof = evidence_profile([e for e in evidence if e.origin != "reported"])
+    strong = sorted(((v, k) for k, v in prof.items() if v >= 6.0), reverse=True)[:2]
+    for v, layer in strong:
+        if not any(k[0] == layer for k in groups):
+            groups[(layer, "unknown")] = Judged(layer, "unknown", [], [], 0.0)
     for src in sources:
         if src.kind != "doc":
             continue
-        prof = layer_profile([src.title, src.ref, src.text])
-        layer = max(LAYERS[:-1], key=lambda L: (prof.get(L, 0), -LAYERS.index(L)))
-        if prof.get(layer, 0) == 0:
-            continue
-        owners = [k for k in groups if k[0] == layer]
-        if owners:
-            for k in owners:
-                groups[k]["docs"].append(src)
-        elif profile.get(layer, 0) >= 2:  # a layer the signs point at, but no case matched it
-            g = groups.setdefault((layer, "unknown"), {"cases": [], "score": 0.0, "matched": {}, "docs": []})
-            g["docs"].append(src)
-            g["score"] += 0.5 * src.score
+        p = layer_profile([src.title, src.ref, src.text])
+        layer = max(LAYERS[:-1], key=lambda L: (p.get(L, 0), -LAYERS.index(L)))
+        if p.get(layer, 0):
+            for k, g in groups.items():
+                if k[0] == layer:
+                    g.docs.append(src)
+    return groups
+
+
+def _distinctive(lead: Source | None, full_text: dict[str, str]) -> set[str]:
+    """Words of the lead past case that the other retrieved cases do not share: what makes
+    its pattern recognisable in this case's lines."""
+    if lead is None:
+        return set()
+    mine = {t for t in tokenize(full_text.get(lead.id, "")) if len(t) > 3 and not t.isdigit()}
+    others: dict[str, int] = {}
+    for sid, text in full_text.items():
+        if sid != lead.id:
+            for t in set(tokenize(text)):
+                others[t] = others.get(t, 0) + 1
+    return {t for t in mine if others.get(t, 0) <= 1}
+
+
+def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text: dict[str, str]) -> None:
+    lead = g.cases[0] if g.cases else None
+    lead_tokens = {t for t in tokenize(lead.meta.get("root_cause") or "") if len(t) > 3} if lead else set()
+    pattern = _distinctive(lead, full_text)
+    for e in evidence:
+        toks = set(tokenize(f"{e.context} {e.text} {e.detail}"))
+        layers = e.layers
+        if g.layer in layers:
+            # a line that points at this layer only tells more than one that points everywhere
+            specific = layers[g.layer] / sum(layers.values())
+            bonus = 1.5 if lead_tokens & toks else 1.0
+            g.support.append((e.weight * bonus * (0.5 + specific), e))
+            # direct: a strong kind of line, or an error that names this layer and little else
+            g.direct = g.direct or e.kind in STRONG or e.origin == "inferred" or \
+                (e.kind == "error" and layers[g.layer] >= 2 and specific >= 0.6)
+        elif len(pattern & toks) >= 2 and e.kind != "timeline":
+            g.support.append((0.5 * e.weight, e))
+    g.support.sort(key=lambda x: (-x[0], x[1].line or 0))
+    rc = _lc(lead.meta.get("root_cause") or lead.title) if lead else ""
+    for e in evidence + said:
+        for rx, applies, why in cues.CONTRADICTIONS:
+            if rx.search(e.text) and applies(g.layer, g.side, rc) and not any(x is e for x, _ in g.against):
+                g.against.append((e, why))
+
+
+def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evidence: list[Evidence],
+               said: list[Evidence], tl: Timeline, cite_evidence, relevant: bool, top: int = 4) -> list[Hypothesis]:
+    """Ranked hypotheses: candidates from past cases and documents, judged by this case's
+    evidence. `cite_evidence(e)` returns the source id of an evidence line (adding it)."""
+    groups = _candidates(sources, evidence, relevant)
     if not groups:
         return []
-    scored = []
-    for (layer, side), g in groups.items():
-        cue = profile.get(layer, 0.0) / total_cues
-        score = g["score"] * (1.0 + 2.0 * cue)
-        scored.append((score, layer, side, g))
-    scored.sort(key=lambda x: (-x[0], x[1], x[2]))
-    scored = scored[:top]
-    mass = sum(s for s, *_ in scored) or 1.0
-    out: list[Hypothesis] = []
-    for score, layer, side, g in scored:
-        cases = sorted(g["cases"], key=lambda s: -s.score)
-        docs = sorted(g["docs"], key=lambda s: -s.score)[:2]
-        if cases:
-            lead = cases[0]
-            rc = (lead.meta.get("root_cause") or lead.title).rstrip(".")
-            also = f" (also seen in {', '.join(c.ref for c in cases[1:3])})" if len(cases) > 1 else ""
-            text = f"{_layer_phrase(layer, side)}, as in {lead.ref}: {rc}{also}."
-        else:
-            text = f"{_layer_phrase(layer, side)}: the signs match {docs[0].ref}."
-        supporting = [s for s in signs if s in g["matched"] or (layer in sign_layers(s) and s.kind != "resource")]
-        others = {s for (L, _), og in groups.items() if L != layer for s in og["matched"]}
-        contradicting = [s for s in signs if s not in supporting and (s in others or (sign_layers(s) and layer not in sign_layers(s)))
-                         and s.kind in ("error", "exception", "code", "http_status", "exit_code", "kernel")]
-        cites = [c.id for c in cases[:3]] + [d.id for d in docs]
-        cites += [sign_ids[s] for s in supporting if s in sign_ids][:3]
-        out.append(Hypothesis(text=text, layer=layer, side=side, likelihood=score / mass, citations=cites,
-                              supporting_signs=[s.text for s in supporting][:6],
-                              contradicting_signs=[s.text for s in contradicting][:4], basis=text))
-    # likelihoods rounded for the JSON; order is by score, ties broken by layer name
+    observed = [e for e in evidence if e.origin != "reported"]
+    prof = evidence_profile(observed)
+    total = sum(prof.values()) or 1.0
+    best_retrieval = max((g.retrieval for g in groups.values()), default=0.0) or 1.0
+    for g in groups.values():
+        _judge(g, observed, said, full_text)
+        ev = sum(w for w, _ in g.support[:6])
+        share = prof.get(g.layer, 0.0) / total
+        base = g.retrieval / best_retrieval if g.cases else 0.35
+        g.score = base * (1.0 + 2.0 * share) + EVIDENCE_WEIGHT * min(ev, 15.0)
+        g.tier = 2 if g.against else (0 if g.direct else 1)
+    ranked = sorted(groups.values(), key=lambda g: (g.tier, -g.score, g.layer, g.side))[:top]
+    raw = [TIER_WEIGHT[g.tier] * g.score for g in ranked]
+    for i in range(1, len(raw)):
+        raw[i] = min(raw[i], raw[i - 1])
+    mass = sum(raw) or 1.0
+    out = []
+    for g, r in zip(ranked, raw):
+        out.append(_hypothesis(case, g, r / mass, tl, cite_evidence))
+    if out and _confirmed(ranked[0], tl):
+        out[0].status = "confirmed"
     return out
 
 
+def _confirmed(g: Judged, tl: Timeline) -> bool:
+    """The case's own evidence settles it: a strong line for it, a change or a healthy
+    comparison beside it, and nothing against it."""
+    if g.tier != 0 or g.against:
+        return False
+    strong = [e for _, e in g.support if e.kind in ("absence", "limit") or e.origin == "inferred"]
+    compared = any(e.kind == "comparison" for _, e in g.support)
+    return bool(strong) and (compared or bool(tl.change))
+
+
+def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evidence) -> Hypothesis:
+    phrase = _layer_phrase(g.layer, g.side)
+    facts: list[Evidence] = []
+    for _, e in g.support:
+        if len(facts) >= 2:
+            break
+        if all(e.text != f.text for f in facts):
+            facts.append(e)
+    clauses = [describe(e, cite_evidence(e)) for e in facts]
+    text = phrase + "."
+    if clauses:
+        text += " This case shows " + "; ".join(clauses) + "."
+    if tl.change and tl.change.get("minutes_before") is not None and g.tier == 0 and g.side in ("customer", "unknown"):
+        ce = next((e for _, e in g.support if e.kind == "change"), None)
+        cid = cite_evidence(ce) if ce else None
+        text += (f" A change at {tl.change['utc']} came {tl.change['minutes_before']} min before the first failure"
+                 + (f" [{cid}]" if cid else "") + ".")
+    mine = case_identifiers(case)
+    if g.cases:
+        lead = g.cases[0]
+        rc = scrub((lead.meta.get("root_cause") or lead.title).rstrip("."), mine)
+        text += f" Same pattern as {lead.ref}: {rc}."
+    elif g.docs:
+        text += f" No past case matched closely; {g.docs[0].ref} describes this layer."
+    else:
+        text += " No past case matched closely; the case's own evidence points here."
+    against = []
+    for e, why in g.against[:3]:
+        against.append({"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
+                        "why": why, "source": cite_evidence(e)})
+    if against:
+        text += f" Contradicted by this case: `{short(against[0]['text'], 100)}` [{against[0]['source']}] ({against[0]['why']})."
+    cites = [c.id for c in g.cases[:2]] + [d.id for d in g.docs[:1]]
+    for e in facts:
+        sid = cite_evidence(e)
+        if sid and sid not in cites:
+            cites.append(sid)
+    for a in against[:1]:
+        if a["source"] not in cites:
+            cites.append(a["source"])
+    support, seen = [], set()
+    for _, e in g.support:
+        if e.text not in seen:
+            seen.add(e.text)
+            support.append(e)
+    support = support[:8]
+    evidence_for = [{"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
+                     **({"detail": e.detail} if e.detail else {}), **({"context": e.context} if e.context else {}),
+                     "source": cite_evidence(e)} for e in support[:6]]
+    status = "contradicted" if g.tier == 2 else "supported" if g.tier == 0 else "unjudged"
+    return Hypothesis(text=text, layer=g.layer, side=g.side, likelihood=likelihood, citations=[c for c in cites if c],
+                      supporting_signs=list(dict.fromkeys(e.text for e in support))[:8],
+                      contradicting_signs=list(dict.fromkeys(a["text"] for a in against)),
+                      status=status, evidence_for=evidence_for, evidence_against=against,
+                      lead=g.cases[0].ref if g.cases else None)
+
+
+def case_identifiers(case: Case) -> dict[str, list[str]]:
+    from .identifiers import own
+
+    return own(case.title, *case.sections.values(), *case.resources, *(e.text for e in case.log))
+
+
 def _layer_phrase(layer: str, side: str) -> str:
-    sides = {"customer": "customer-side", "provider": "provider-side", "third-party": "third-party", "unknown": "side unknown"}
-    names = {"network": "network", "os": "operating-system", "container": "container", "storage": "storage",
-             "application": "application", "capacity": "capacity or quota", "provider": "provider-platform",
-             "unknown": "unclassified"}
-    s = sides.get(side, side)
-    return f"A {s} {names.get(layer, layer)} problem" if side != "unknown" else f"A {names.get(layer, layer)} problem ({s})"
+    s = cues.SIDE_PHRASE.get(side, side)
+    name = cues.LAYER_PHRASE.get(layer, layer)
+    return f"A {s} {name} problem" if side != "unknown" else f"A {name} problem ({s})"
 
 
 # --------------------------------------------------------------------------- findings
@@ -234,7 +335,7 @@ def findings(case: Case, signs: list[Sign], sources: list[Source], sign_ids: dic
                 best, best_score = sent, score
         if best is None or best_score < 0.9:
             continue
-        linked = [sign_ids[s] for s in signs if s in sign_ids and _sign_in(s, _lc(best))][:2]
+        linked = [sign_ids[s] for s in signs if s in sign_ids and sign_in(s, best)][:2]
         out.append({"text": f"{src.ref} ({src.kind}): \"{best}\"", "citations": [src.id, *linked], "quote": best})
     return out
 
@@ -242,11 +343,14 @@ def findings(case: Case, signs: list[Sign], sources: list[Source], sign_ids: dic
 # --------------------------------------------------------------------------- missing information
 
 
-def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis]) -> list[dict]:
-    """Checklist items absent from the case, each with why it matters for the current hypotheses."""
+def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis], evidence: list[Evidence],
+                        tl: Timeline) -> list[dict]:
+    """Checklist items absent from the case, each with why it matters for the current
+    hypotheses. What the case already answers is never asked again."""
     subj, obj = case.symptoms, case.objective
     text = f"{case.title}\n{subj}\n{obj}"
-    kinds = {s.kind for s in signs}
+    kinds = {s.kind for s in signs} | {e.kind for e in evidence}
+    confirmed = bool(hyps) and hyps[0].status == "confirmed"
     lead = f"{hyps[0].layer}/{hyps[0].side}" if hyps else "any hypothesis"
     alt = f" vs {hyps[1].layer}/{hyps[1].side}" if len(hyps) > 1 else ""
     out = []
@@ -260,22 +364,23 @@ def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis]) -
     if "resource" not in kinds and not case.resources:
         out.append({"text": "Which resources are affected (instance, task, volume, load balancer IDs or ARNs, region)?",
                     "why": "Resource IDs let us pull the provider-side metrics and events for exactly what failed."})
-    if not kinds & {"error", "exception", "code", "http_status", "exit_code", "kernel"}:
+    if not kinds & {"error", "exception", "code", "http_status", "exit_code", "kernel", "absence", "limit"}:
         out.append({"text": "What is the exact error message (copied, not paraphrased), with its timestamp?",
                     "why": f"An exact error string is the fastest way to confirm or rule out {lead}{alt}."})
-    if "metric" not in kinds:
-        out.append({"text": "Which metrics show the problem, in the normal and in the abnormal state (values with units)?",
-                    "why": "A performance complaint is subjective until a metric pins down what changed and by how much."})
-    elif not BASELINE_WORDS.search(text):
-        out.append({"text": "What do the same metrics look like in the normal state (baseline)?",
-                    "why": "Abnormal readings mean little without the normal ones to compare against."})
-    if not CHANGE_WORDS.search(text):
+    if not confirmed:
+        if not kinds & {"metric", "limit"}:
+            out.append({"text": "Which metrics show the problem, in the normal and in the abnormal state (values with units)?",
+                        "why": "A performance complaint is subjective until a metric pins down what changed and by how much."})
+        elif "metric" in kinds and not BASELINE_WORDS.search(text) and "comparison" not in kinds:
+            out.append({"text": "What do the same metrics look like in the normal state (baseline)?",
+                        "why": "Abnormal readings mean little without the normal ones to compare against."})
+    if not tl.change and not cues.CHANGE.search(text):
         out.append({"text": "What changed shortly before the start (deployments, configuration, network, IAM, scaling)?",
                     "why": f"A recent change is the usual suspect; it would point at a customer-side cause rather than {lead if hyps and hyps[0].side != 'customer' else 'the provider'}."})
-    if not HEALTHY_WORDS.search(text):
+    if "comparison" not in kinds and not cues.HEALTHY.search(text):
         out.append({"text": "Is there a comparable healthy environment (another AZ, region, cluster or older version) that works?",
                     "why": "Comparing a healthy and a broken setup narrows the scope to what differs between them."})
-    if not REPRO_WORDS.search(text):
+    if not confirmed and not REPRO_WORDS.search(text):
         out.append({"text": "What is the simplest way to reproduce it (a single request, command or test)?",
                     "why": "A reproduction turns each hypothesis into a quick check and proves the fix."})
     if not NEED_WORDS.search(subj):
@@ -286,24 +391,25 @@ def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis]) -
 
 # --------------------------------------------------------------------------- next question
 
+# (question, predicate over a hypothesis: True = answer 'yes' is consistent with it,
+#  pattern: the case already answers it when its text matches)
 QUESTIONS = [
-    # (question, why-it-splits, predicate over a hypothesis: True = answer 'yes' is consistent)
     ("Did anything change in the hour before it started (deployment, configuration, network, IAM, scaling)?",
-     lambda h: h.side in ("customer", "unknown")),
+     lambda h: h.side in ("customer", "unknown"), cues.CHANGE),
     ("Does AWS Health (or the provider status page) show an open event for this account, region or Availability Zone?",
-     lambda h: h.layer == "provider" or h.side == "provider"),
+     lambda h: h.layer == "provider" or h.side == "provider", re.compile(r"(?i)aws health|health dashboard|status page|scheduled event")),
     ("From an affected host or task, does a direct check of the dependency succeed (e.g. `curl -v`, `nc -vz host 443`, `dig`)?",
-     lambda h: h.layer != "network"),
+     lambda h: h.layer != "network", re.compile(r"(?i)\b(curl|nc -|telnet|dig |nslookup|traceroute|mtr|i/o timeout|connection (?:timed out|refused))")),
     ("Are containers being killed or never starting (exit code 137, OOMKilled, CrashLoopBackOff, Pending)?",
-     lambda h: h.layer == "container"),
+     lambda h: h.layer == "container", re.compile(r"(?i)exit code|oomkilled|crashloop|pending|stoppedreason|cannotpull")),
     ("Are the volume or file-system metrics at their limits (BurstBalance, VolumeQueueLength, IOPS, throughput)?",
-     lambda h: h.layer == "storage"),
+     lambda h: h.layer == "storage", re.compile(r"(?i)burstbalance|volumequeuelength|iops|throughput")),
     ("Do API calls return throttling or limit errors (ThrottlingException, LimitExceeded, 429), or is a quota at its maximum?",
-     lambda h: h.layer == "capacity"),
+     lambda h: h.layer == "capacity", re.compile(r"(?i)throttl|limitexceeded|\b429\b|quota")),
     ("Does the host itself show trouble (`dmesg | tail`, `df -h`, `df -i`, `free -m`)?",
-     lambda h: h.layer == "os"),
+     lambda h: h.layer == "os", re.compile(r"(?i)dmesg|df -h|df -i|free -m|journalctl|systemctl")),
     ("Does the problem go away with the previous application version or configuration?",
-     lambda h: h.layer == "application"),
+     lambda h: h.layer == "application", re.compile(r"(?i)previous (?:version|release)|rolled back|rollback")),
 ]
 
 
@@ -311,18 +417,30 @@ def _entropy(ps: list[float]) -> float:
     return -sum(p * math.log2(p) for p in ps if p > 0)
 
 
-def next_question(hyps: list[Hypothesis], missing: list[dict]) -> dict:
-    """The question whose answer best splits the hypothesis mass (expected information gain)."""
+def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> dict:
+    """The question whose answer best splits the hypothesis mass (expected information
+    gain), among those the case does not answer already. When the evidence already
+    confirms the leading hypothesis, the question is whether the fix works."""
     if not hyps:
         if missing:
-            return {"text": missing[0]["text"], "why": "No retrieved source matches this case yet; " + missing[0]["why"]}
+            return {"text": missing[0]["text"], "why": "No retrieved source or evidence line supports a hypothesis yet; "
+                    + missing[0]["why"]}
         return {"text": "What exactly fails, since when (with timezone), and with which error message?",
                 "why": "No retrieved source matches this case; the basic facts come first."}
+    if hyps[0].status == "confirmed":
+        return {"text": "After the first step of the plan, does the problem stop? Please confirm with the same check or "
+                        "command output that showed it.",
+                "why": "The case's own evidence already confirms the leading hypothesis; what remains open is whether "
+                       "the fix works, and no other question would change the plan.",
+                "answers": ["yes", "no", "partly"]}
+    text = f"{case.title}\n{case.symptoms}\n{case.objective}"
     total = sum(h.likelihood for h in hyps) or 1.0
     ps = [h.likelihood / total for h in hyps]
     prior = _entropy(ps)
     best = None
-    for n, (question, yes) in enumerate(QUESTIONS):
+    for n, (question, yes, answered) in enumerate(QUESTIONS):
+        if answered.search(text):
+            continue
         p_yes = sum(p for p, h in zip(ps, hyps) if yes(h))
         if p_yes <= 0 or p_yes >= 1:
             continue
@@ -335,89 +453,14 @@ def next_question(hyps: list[Hypothesis], missing: list[dict]) -> dict:
             no_side = [f"{h.layer}/{h.side}" for h in hyps if not yes(h)]
             best = (key, question, gain, p_yes, yes_side, no_side)
     if best is None:
-        return {"text": QUESTIONS[0][0], "why": "All current hypotheses agree on the layer; a recent change would confirm the cause."}
+        if missing:
+            return {"text": missing[0]["text"], "why": "The case already answers the questions that split the hypotheses; "
+                    + missing[0]["why"], "answers": []}
+        return {"text": f"Can you confirm the leading hypothesis ({hyps[0].layer}/{hyps[0].side}) with the checks in the plan?",
+                "why": "The case already answers the questions that would split the hypotheses.", "answers": ["yes", "no"]}
     _, question, gain, p_yes, yes_side, no_side = best
     return {"text": question,
             "why": (f"It splits the hypotheses {round(p_yes * 100)}% / {round((1 - p_yes) * 100)}% by likelihood "
                     f"(yes keeps {', '.join(yes_side)}; no keeps {', '.join(no_side)}): "
-                    f"an expected {gain:.2f} of {prior:.2f} bits of uncertainty removed.")}
-
-
-# --------------------------------------------------------------------------- plan
-
-RESTART = re.compile(r"(?i)\b(restart\w*|reboot\w*|stop/start|redeploy\w*|replace the instance|recycle\w*|roll(?:ing)? restart)\b")
-MITIGATE = re.compile(r"(?i)\b(workaround|mitigat\w*|temporar\w*|roll ?back|revert\w*|fail ?over|shift traffic|scale (?:out|up)|"
-                      r"increase|raise|remove the|disable|drain)\b")
-IP_CHANGE = re.compile(r"(?i)\b(new (?:elastic )?ip|change the ip|replace the (?:nlb|load balancer|instance)|new load balancer|"
-                       r"re-?create|stop/start|release the (?:elastic )?ip)\b")
-
-
-def _steps(text: str) -> list[str]:
-    """Numbered or bulleted steps of a Plan/Resolution section."""
-    steps = []
-    for line in text.split("\n"):
-        m = re.match(r"^\s*(?:\d+[.)]|[-*])\s+(.*\S)", line)
-        if m and len(m.group(1)) > 15:
-            steps.append(re.sub(r"\s+", " ", m.group(1)).strip())
-    return steps
-
-
-def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], case_sections: dict[str, dict[str, str]],
-         industry_doc: Source | None, checklist_docs: list[Source], nq: dict, limit: int = 7) -> list[dict]:
-    """Ordered steps from the top hypotheses' past resolutions and matching checklists,
-    adapted to the industry. Each step cites the source it was taken from."""
-    by_id = {s.id: s for s in sources}
-    industry = (case.industry or "other").lower()
-    steps: list[dict] = []
-    seen: set[str] = set()
-
-    def add(text: str, cites: list[str], kind: str) -> None:
-        key = _lc(text)[:80]
-        if key not in seen and cites:
-            seen.add(key)
-            steps.append({"text": text, "citations": cites, "kind": kind})
-
-    if industry_doc is not None:
-        rule = {
-            "gaming": "Look for a workaround that keeps running game sessions up before anything that restarts them",
-            "iot": "Keep fixed IP addresses and endpoints stable: devices in the field may point at them",
-            "crypto": "Mitigate first: the fastest safe action that restores trading comes before root-cause work",
-            "finance": "Work inside the change window and record every action for audit",
-            "ecommerce": "Protect checkout first: mitigate before peak traffic, then dig",
-            "media": "Protect the running pipeline's throughput; queue or reroute work before changing infrastructure",
-            "saas": "Contain the blast radius to the affected tenants before wider changes",
-        }.get(industry)
-        if rule:
-            add(f"{rule} ({industry_doc.ref}).", [industry_doc.id], "mitigate")
-    fast = industry in ("gaming", "crypto", "ecommerce", "iot")  # mitigation before diagnosis
-    for rank, h in enumerate(hyps[:2]):
-        case_steps: list[tuple[str, str]] = []
-        for cid in h.citations:
-            src = by_id.get(cid)
-            if src is not None and src.kind == "case":
-                case_steps = [(step, cid) for step in _steps(case_sections.get(src.ref, {}).get("Plan", ""))[:3]]
-                lead = src.ref
-                break
-        doc = next((by_id[c] for c in h.citations if c in by_id and by_id[c].kind == "doc"), None)
-        check = (f"Run the checks in {doc.ref} to {'confirm' if rank == 0 else 'rule out'} the {h.layer} hypothesis.", doc.id) if doc else None
-        if rank == 0:
-            mitigations = [(t, c) for t, c in case_steps if MITIGATE.search(t)]
-            others = [(t, c) for t, c in case_steps if not MITIGATE.search(t)]
-            ordered = (mitigations + ([check] if check else []) + others) if fast else \
-                (([check] if check else []) + case_steps)
-            for text, cid in ordered:
-                add(text if text.startswith("Run the checks") else f"From {lead}: {text}", [cid], "step")
-        elif check:
-            add(check[0], [check[1]], "step")
-    for doc in [d for d in checklist_docs[:1] if not any(d.id in st["citations"] for st in steps)]:
-        add(f"Work through {doc.ref} and record each result in the work log.", [doc.id], "step")
-    if hyps:
-        add(f"Ask the customer: {nq['text']}", hyps[0].citations[:1], "step")
-    for s in steps:
-        if s["kind"] != "step":
-            continue
-        if RESTART.search(s["text"]) and industry == "gaming":
-            s["text"] += " (gaming: only after a workaround is in place, in a maintenance window; a restart drops players)"
-        if IP_CHANGE.search(s["text"]) and industry == "iot":
-            s["text"] += " (IoT: keep the same IP addresses; devices may have them pinned)"
-    return steps[:limit]
+                    f"an expected {gain:.2f} of {prior:.2f} bits of uncertainty removed."),
+            "answers": ["yes", "no"]}

@@ -1,15 +1,24 @@
-"""Documents from a draft (Markdown): assessment, work log, STAR escalation, customer reply.
+"""Documents from a draft (Markdown): assessment, work log, STAR escalation, customer reply;
+and writing a draft to files.
 
-Pure functions of the Draft. Citations are numbered [n] after the source ids (S3 -> [3]).
-Everything that came from case text or sources is HTML-escaped, so a `<script>` in a case
-is shown, never run, wherever the Markdown is rendered.
+Pure functions of the Draft, except `write_draft`. Citations are numbered [n] after the
+source ids (S3 -> [3]), inline ones too. Everything that came from case text or sources
+is HTML-escaped, so a `<script>` in a case is shown, never run, wherever the Markdown is
+rendered. What goes to the customer or to another team carries this customer's
+identifiers only (casekit.identifiers) and no internal ids.
 """
 from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from .draft import Draft
+from .identifiers import own, scrub
+from .reason import short
+
+UPDATE_WITHIN = {"critical": "30 minutes", "urgent": "30 minutes", "high": "1 hour", "normal": "4 hours",
+                 "low": "1 business day"}
 
 
 def esc(text: str | None) -> str:
@@ -20,10 +29,17 @@ def cite(ids: list[str]) -> str:
     return "".join(f"[{i[1:]}]" for i in ids)
 
 
+def inline(text: str) -> str:
+    """Escaped text with its inline [S12] citations shown as [12]."""
+    return re.sub(r"\[S(\d+)\]", r"[\1]", esc(text))
+
+
 def _quote(text: str, limit: int = 600) -> str:
-    t = " ".join((text or "").split())
-    t = t if len(t) <= limit else t[: limit - 1] + "…"
-    return esc(t)
+    return esc(short(text or "", limit))
+
+
+def _code(text: str, limit: int = 160) -> str:
+    return "`" + esc(short(text or "", limit)).replace("|", "∣").replace("`", "ˋ") + "`"
 
 
 def _when(d: Draft) -> str:
@@ -31,6 +47,63 @@ def _when(d: Draft) -> str:
     if not c.get("opened"):
         return "start time not given"
     return f"{esc(c['opened'])} (UTC {c.get('opened_utc')})"
+
+
+def _mine(d: Draft) -> dict:
+    c = d.case
+    return own(c.get("title") or "", c.get("symptoms") or "", *(c.get("resources") or []),
+               *(e.text for e in d.evidence), *(e.context for e in d.evidence))
+
+
+def _outward(d: Draft, text: str) -> str:
+    """Text for the customer or another team: no source ids, no other customer's identifiers."""
+    t = re.sub(r"\s*\[S\d+\]", "", text)
+    t = re.sub(r"\s*Same pattern as [A-Za-z0-9._-]+: .*?\.(?=\s+[A-Z]|\s*$)", "", t)
+    t = re.sub(r"\s*The customer's constraint: \".*?\"\.", "", t)
+    t = re.sub(r"^From [A-Za-z0-9._-]+(?: \(adapt to this case\))?: ", "", t)
+    t = re.sub(r"\s*\((?:docs/|RFC )[^)]*\)", "", t)
+    return scrub(t, _mine(d))
+
+
+Cell = tuple[str, str]  # (text, note): a quoted line of the case and where it came from, or plain text and ""
+
+
+def is_is_not_rows(d: Draft) -> list[tuple[str, Cell, Cell]]:
+    """The is / is-not table as rows (label, is, is not): the one place both the Markdown
+    and the notebook form read it from."""
+    t = d.is_is_not or {}
+    is_, not_ = t.get("is") or [], t.get("is_not") or []
+
+    def quoted(r: dict) -> Cell:
+        text = f"{r['context']} → {r['text']}" if len(r["text"]) < 16 and r.get("context") else r["text"]
+        return text, r["origin"]
+
+    rows = []
+    for i in range(max(len(is_), len(not_))):
+        rows.append(("where / what" if i == 0 else "", quoted(is_[i]) if i < len(is_) else ("", ""),
+                     quoted(not_[i]) if i < len(not_) else ("", "")))
+    when = t.get("when") or {}
+    if when.get("onset_utc"):
+        rows.append(("when", (f"from {when['onset_utc']} ({when.get('onset_source')})", ""), ("before it", "")))
+    for r in t.get("differences") or []:
+        rows.append(("differs", (r.get("detail") or "", ""), ("", "")))
+    ch = t.get("change")
+    if ch:
+        gap = f", {ch['minutes_before']} min before the onset" if ch.get("minutes_before") is not None else ""
+        at = f" at {ch['utc']}" if ch.get("utc") else ""
+        rows.append(("changed", (f"{short(ch['text'], 110)}{at}{gap}", ""), ("", "")))
+    return rows
+
+
+def is_is_not_table(d: Draft) -> list[str]:
+    rows = is_is_not_rows(d)
+    if not rows:
+        return ["_The case holds no line that separates where the problem is from where it is not._"]
+
+    def cell(c: Cell) -> str:
+        text, note = c
+        return f"{_code(text, 130)} ({note})" if note else esc(text)
+    return ["| | IS | IS NOT |", "|---|---|---|"] + [f"| {label} | {cell(a)} | {cell(b)} |" for label, a, b in rows]
 
 
 def render_assessment(d: Draft) -> str:
@@ -41,31 +114,41 @@ def render_assessment(d: Draft) -> str:
     for n in d.notes:
         out += [f"> **Note:** {esc(n)}", ""]
     out += ["## Symptoms (Subjective: what the customer reports)", "", _quote(c.get("symptoms"), 1200) or "_none given_", ""]
-    out += ["## Signs (Objective: what the data shows)", ""]
+    out += ["## Evidence (what this case's data shows)", "", "### Is / is not", "", *is_is_not_table(d), ""]
+    strong = [e for e in d.evidence if e.origin != "reported"][:10]
+    if strong:
+        out += ["### Evidence lines", "", "| origin | kind | line | evidence |", "|---|---|---|---|"]
+        for e in strong:
+            text = _code(e.text, 140) + (f" → {esc(e.detail)}" if e.detail else "")
+            out.append(f"| {e.origin} | {e.kind} | {e.line or ''} | {text} |")
+        out.append("")
+    out += ["### Signs (error lines and codes)", ""]
     if d.signs:
         out += ["| kind | sign | line |", "|---|---|---|"]
         for s in d.signs:
-            out.append(f"| {s.kind} | `{esc(s.text).replace('|', '∣').replace('`', 'ˋ')}` | {s.line or ''} |")
+            out.append(f"| {s.kind} | {_code(s.text, 200)} | {s.line or ''} |")
     else:
         out.append("_No signs found in the Objective section._")
-    out += ["", "## Assessment", "", f"{esc(d.summary['text'])} {cite(d.summary['citations'])}", ""]
+    out += ["", "## Assessment", "", f"{inline(d.summary['text'])} {cite(d.summary['citations'])}", ""]
     if d.hypotheses:
         out += ["### Hypotheses (most likely first)", ""]
         for n, h in enumerate(d.hypotheses, 1):
-            out.append(f"{n}. **{h.layer} / {h.side}, likelihood {h.likelihood:.2f}**: {esc(h.text)} {cite(h.citations)}")
-            if h.supporting_signs:
-                out.append(f"   - supporting signs: {'; '.join('`' + esc(s) + '`' for s in h.supporting_signs)}")
-            if h.contradicting_signs:
-                out.append(f"   - contradicting signs: {'; '.join('`' + esc(s) + '`' for s in h.contradicting_signs)}")
+            out.append(f"{n}. **{h.layer} / {h.side}, {h.status}, likelihood {h.likelihood:.2f}**: {inline(h.text)} {cite(h.citations)}")
+            if h.evidence_for:
+                out.append("   - for: " + "; ".join(_code(e["text"], 100) + (f" [{e['source'][1:]}]" if e.get("source") else "")
+                                                   for e in h.evidence_for[:4]))
+            if h.evidence_against:
+                out.append("   - against: " + "; ".join(f"{_code(e['text'], 100)} [{e['source'][1:]}] ({esc(e['why'])})"
+                                                       for e in h.evidence_against))
         out.append("")
     if d.findings:
-        out += ["### Findings", ""] + [f"- {esc(f['text'])} {cite(f['citations'])}" for f in d.findings] + [""]
+        out += ["### Findings (from past cases and documents)", ""] + [f"- {esc(f['text'])} {cite(f['citations'])}" for f in d.findings] + [""]
     if d.missing_information:
         out += ["### Missing information", ""]
         out += [f"- [ ] {esc(m['text'])}: _{esc(m['why'])}_" for m in d.missing_information] + [""]
     out += ["### Next question", "", f"**{esc(d.next_question['text'])}**", "", f"_{esc(d.next_question['why'])}_", ""]
     out += ["## Plan", ""]
-    out += [f"{n}. {esc(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)] or ["_No plan without evidence: ask the questions above first._"]
+    out += [f"{n}. {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)] or ["_No plan without evidence: ask the questions above first._"]
     out += ["", "## Sources", ""]
     for s in d.sources:
         out.append(f"[{s.id[1:]}] {esc(s.ref)} ({s.kind}{', score ' + format(s.score, '.2f') if s.kind != 'sign' else ''}): "
@@ -75,18 +158,36 @@ def render_assessment(d: Draft) -> str:
 
 def render_worklog(d: Draft) -> str:
     c = d.case
-    steps = [f"{n}. [ ] {esc(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)]
+    top = d.hypotheses[0] if d.hypotheses else None
+    ruled = [h for h in d.hypotheses if h.status == "contradicted"]
+    nxt = d.plan[0]["text"] if d.plan else d.next_question["text"]
+    hand = [
+        f"- **Leading hypothesis:** {inline(top.text) if top else 'none yet'}" + (f" ({top.status})" if top else ""),
+        "- **Waiting on:** " + ("the customer, for: " + esc(d.next_question["text"]) if d.next_question.get("text") else "nobody"),
+        f"- **Next step:** {inline(nxt)}",
+        "- **Deadline:** " + (f"\"{esc(c['deadline'])}\" (customer)" if c.get("deadline") else "none stated"),
+    ]
+    ev = []
+    for e in d.evidence[:14]:
+        tag = {"observed": "[observed]", "reported": "[reported]", "inferred": "[inferred]"}.get(e.origin, f"[{e.origin}]")
+        ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail)}" if e.detail else ""))
+    steps = [f"{n}. [ ] {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)]
     repro = next((m for m in d.missing_information if "reproduce" in m["text"]), None)
     lines = [
         f"# Work log: {esc(d.case_id)}", "",
-        "## Summary", "", f"{esc(c.get('title'))}. Opened {_when(d)}. {esc(d.summary['text'])} {cite(d.summary['citations'])}", "",
+        "## Handover summary", "", *hand, "",
+        "## Summary", "", f"{esc(c.get('title'))}. Opened {_when(d)}"
+        + (f"; the customer reports it started {esc(c['reported_start'])}" if c.get("reported_start") else "")
+        + f". {inline(d.summary['text'])} {cite(d.summary['citations'])}", "",
         "## Customer pain", "", _quote(c.get("symptoms"), 800) or "_not stated_", "",
-        "## Evidence so far", "",
-        *(f"- {s.kind}: `{esc(s.text)}`" for s in d.signs[:12]), "",
+        "## Is / is not", "", *is_is_not_table(d), "",
+        "## Evidence so far", "", *(ev or ["_none yet_"]), "",
+        "## Ruled out", "", *([f"- {esc(h.layer)}/{esc(h.side)}: {_code(h.evidence_against[0]['text'], 100)}: "
+                               f"{esc(h.evidence_against[0]['why'])}" for h in ruled if h.evidence_against] or ["_nothing yet_"]), "",
         "## Troubleshooting steps", "", *(steps or ["_none yet_"]), "",
         "## Reproduction", "", "_Not yet reproduced; ask: " + esc(repro["text"]) + "_" if repro else "See the case's Objective section.", "",
         "## Communication", "",
-        "- External: customer reply drafted (below in this file); asks the next question and the missing information.",
+        "- External: customer reply drafted (below in this file); asks only the questions still open.",
         "- Internal: escalation drafted in STAR form (below) if the case is escalated.", "",
         "## Agreements", "", "_None recorded yet._", "",
         "## Open questions", "", *(f"- {esc(m['text'])}" for m in d.missing_information), "",
@@ -94,53 +195,114 @@ def render_worklog(d: Draft) -> str:
     return "\n".join(lines)
 
 
+def _impact(d: Draft) -> str:
+    from .cues import IMPACT
+
+    m = IMPACT.search(d.case.get("symptoms") or "")
+    return m.group(1) if m else ""
+
+
 def render_escalation(d: Draft) -> str:
     c = d.case
     top = d.hypotheses[0] if d.hypotheses else None
-    known = [f"- {esc(h.layer)}/{esc(h.side)} ({h.likelihood:.2f}): {esc(h.text)} {cite(h.citations)}" for h in d.hypotheses]
+    impact = _impact(d)
+    evidence = [e for h in d.hypotheses[:1] for e in h.evidence_for[:4]]
+    customer_side = bool(top) and top.status == "confirmed" and top.side == "customer"
     lines = [
         f"# Escalation: {esc(d.case_id)} ({esc(c.get('severity') or 'severity not set')})", "",
+    ]
+    if customer_side:
+        lines += ["> **No escalation needed:** the case's own evidence confirms a customer-side configuration "
+                  f"({esc(top.layer)}); support can resolve it with the customer. This draft is kept for the record.", ""]
+    lines += [
         "**Situation.** " + f"{esc(c.get('title'))}; {esc(c.get('industry') or 'industry not set')} customer, "
-        f"service {esc(c.get('service') or 'not set')}, opened {_when(d)}. Resources: "
-        + (", ".join(f"`{esc(r)}`" for r in c.get("resources") or []) or "not given") + ".", "",
+        f"service {esc(c.get('service') or 'not set')}, opened {_when(d)}"
+        + (f", started {esc(c['reported_start'])} as reported" if c.get("reported_start") else "") + ". "
+        + (f"Impact: {esc(impact)}. " if impact else "")
+        + "Resources: " + (", ".join(f"`{esc(r)}`" for r in c.get("resources") or []) or "not given") + ".", "",
         "**Task (what is needed).** " + (f"Confirm or rule out the leading hypothesis ({esc(top.layer)}/{esc(top.side)}) "
                                          f"and advise on mitigation. Specifically: {esc(d.next_question['text'])}"
-                                         if top else f"Help establish the basic facts: {esc(d.next_question['text'])}"), "",
-        "**Action (what was done).** Signs extracted from the customer's data: "
-        + (", ".join(f"`{esc(s.text)}`" for s in d.signs[:5]) or "none") + ". Past cases and documents searched: "
-        + (", ".join(esc(s.ref) for s in d.sources if s.kind != "sign") or "none") + ".", "",
-        "**Result (known and unknown).**", "", "Known (with sources):", "", *(known or ["- No supported hypothesis yet."]), "",
+                                         if top else f"Help establish the basic facts: {esc(d.next_question['text'])}")
+        + (f" Deadline: \"{esc(c['deadline'])}\"." if c.get("deadline") else ""), "",
+        "**Action (what was done).** The customer's data was read line by line; evidence: "
+        + ("; ".join(_code(e["text"], 100) for e in evidence) or "no decisive line yet")
+        + ". Nothing has been changed on the customer's resources by support yet.", "",
+        "**Result (known and unknown).**", "", "Known:", "",
+        *([f"- {esc(h.layer)}/{esc(h.side)} ({h.status}, {h.likelihood:.2f}): {esc(_outward(d, h.text))}" for h in d.hypotheses]
+          or ["- No supported hypothesis yet."]), "",
         "Unknown:", "", *(f"- {esc(m['text'])}" for m in d.missing_information), "",
-        "Already tried / planned:", "", *(f"- {esc(p['text'])}" for p in d.plan[:4]), "",
+        "Planned next:", "", *(f"- {esc(_outward(d, p['text']))}" for p in d.plan[:4]), "",
     ]
     return "\n".join(lines)
 
 
+def _spec_reference(d: Draft) -> str | None:
+    """The RFC section (or official document) that explains the finding: the source of truth."""
+    cited = {c for h in d.hypotheses[:1] for c in h.citations} | set(d.summary.get("citations") or [])
+    rfc = [s for s in d.sources if s.ref.startswith("RFC ")]
+    pick = next((s for s in rfc if s.id in cited), None) or (rfc[0] if rfc else None)
+    return pick.ref if pick else None
+
+
 def render_reply(d: Draft) -> str:
-    """The customer reply: restates what they reported, what we are checking, what we need.
-    States no fact that the draft does not carry with a source; shows no internal ids."""
+    """The customer reply: the finding first, in neutral words; the fix and the workaround
+    with their risks; the spec that explains it; only the questions still open; the start
+    time as the customer gave it; when the next update comes. No internal ids, no other
+    customer's identifiers."""
     c = d.case
-    mitigations = [p for p in d.plan if re.search(r"(?i)workaround|mitigat|roll ?back|temporar", p["text"])]
-    lines = [f"Subject: {esc(d.case_id)}: {esc(c.get('title'))}", "", "Hello,", "",
-             "Thank you for the details. We understand the impact you describe"
-             + (f" since {esc(c['opened'])}" if c.get("opened") else "") + ", and we are working on it now.", ""]
-    if d.hypotheses:
-        h = d.hypotheses[0]
-        lines += [f"What we are checking first: whether this is a {esc(h.layer)} issue on the {esc(h.side)} side, "
-                  "which matches the error messages you sent. We will confirm before recommending a change.", ""]
-    if mitigations:
-        lines += ["What you can do now, if it fits your situation:", ""] + [f"- {esc(_plain(p['text']))}" for p in mitigations[:2]] + [""]
-    asks = [d.next_question["text"]] + [m["text"] for m in d.missing_information if m["text"] != d.next_question["text"]][:3]
-    lines += ["To move faster, could you tell us:", ""] + [f"{n}. {esc(q)}" for n, q in enumerate(asks, 1)] + [""]
-    lines += ["We will update you as soon as we have checked these, and at the latest within the hour.", "", "Best regards,"]
+    top = d.hypotheses[0] if d.hypotheses else None
+    since = f" since {esc(c['reported_start'])}" if c.get("reported_start") else (f" since {esc(c['opened'])}" if c.get("opened") else "")
+    lines = [f"Subject: {esc(c.get('title'))}", "", "Hello,", "",
+             f"Thank you for the details. We understand the impact you describe{since}, and we are working on it now.", ""]
+    if top and top.status in ("confirmed", "supported"):
+        facts = [e for e in top.evidence_for if e.get("detail")][:1] + [e for e in top.evidence_for if not e.get("detail")][:2]
+        lines += ["What we found in the data you sent:", ""]
+        for e in facts[:2]:
+            if e.get("detail"):
+                lines.append(f"- {esc(_outward(d, e['detail']))}")
+            elif len(e["text"]) < 16 and e.get("context"):
+                lines.append(f"- {_code(_outward(d, e['context']), 120)} returned {_code(e['text'])}")
+            else:
+                lines.append(f"- {_code(_outward(d, e['text']), 160)}")
+        verdict = "This explains the failures" if top.status == "confirmed" else "This most likely explains the failures"
+        lines += ["", f"{verdict}: it points at the {esc(top.layer)} configuration of the affected resources.", ""]
+    elif top:
+        lines += [f"What we are checking first: the {esc(top.layer)} layer, which matches the messages you sent. "
+                  "We will confirm before recommending a change.", ""]
+    fixes = [p for p in d.plan if p.get("kind") in ("mitigate", "fix") and "industry" not in p["text"].lower()][:2]
+    if fixes:
+        lines += ["What you can do now:", ""]
+        for p in fixes:
+            risk = ("Risk: low; it returns to the configuration that worked. Check that nothing else depends on the change."
+                    if p.get("kind") == "mitigate" else
+                    "Risk: a configuration change; apply it to the affected resources only and verify with the same command.")
+            lines.append(f"- {esc(_outward(d, p['text']))} {risk}")
+        lines.append("")
+    spec = _spec_reference(d)
+    if spec:
+        lines += [f"Reference (the specification that describes this behaviour): {esc(spec)}.", ""]
+    nq = d.next_question["text"].replace("After the first step of the plan", "After the first change above")
+    open_q = [nq] + [m["text"] for m in d.missing_information if m["text"] != d.next_question["text"]][:2]
+    lines += ["To close this out, could you tell us:", ""] + [f"{n}. {esc(q)}" for n, q in enumerate(open_q, 1)] + [""]
+    when = UPDATE_WITHIN.get((c.get("severity") or "normal").lower(), "4 hours")
+    if c.get("deadline"):
+        lines += [f"We have your deadline in mind (\"{esc(c['deadline'])}\")."]
+    lines += [f"We will update you within {when}, sooner if we find more.", "", "Best regards,"]
     return "\n".join(lines) + "\n"
-
-
-def _plain(text: str) -> str:
-    """A plan step without internal references, for the customer."""
-    return re.sub(r"^From [A-Za-z0-9._-]+: ", "", re.sub(r"\s*\((?:docs/|RFC )[^)]*\)", "", text))
 
 
 def render_all(d: Draft) -> str:
     return "\n\n---\n\n".join([render_assessment(d), render_worklog(d), render_escalation(d),
                                "# Customer reply (draft)\n\n" + render_reply(d)])
+
+
+def write_draft(draft: Draft, out_dir: str | Path) -> list[Path]:
+    """`<id>.md` then `<id>.json`, each atomically: the JSON, written last, marks the
+    draft complete (batch resumption relies on it)."""
+    from .fsutil import atomic_write
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    m = atomic_write(out / f"{draft.case_id}.md", render_all(draft))
+    j = atomic_write(out / f"{draft.case_id}.json", draft.to_json())
+    return [j, m]

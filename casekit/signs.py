@@ -14,12 +14,15 @@ from datetime import datetime, tzinfo
 from .timeutil import TimeError, parse_stamp, to_utc_iso, zone
 
 MAX_LINES = 20_000
+HEAD_LINES, TAIL_LINES = 15_000, 4_999  # of a huge Objective, what is kept (with the marker line: MAX_LINES)
 MAX_SIGNS = 40
 MAX_LEN = 200
 
+# The kinds that name a failure precisely enough to match a source on (one home for the list).
+TELLING = ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric")
 KINDS = ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric", "resource", "timestamp", "warning")
 
-_ERROR_WORDS = re.compile(
+ERROR_WORDS = re.compile(
     r"(?i)\b(error|errors|fail\w*|fatal|did not|not connected|too many|panic|denied|refused|time[d ]?out|timeout|unreachable|exception|"
     r"killed|oom|out of memory|exhausted|throttl\w*|exceeded|no space|full|unable|cannot|can't|couldn't|invalid|"
     r"rejected|reset|dropping|dropped|unhealthy|critical|crit|emerg|alert|abort(?:ed)?|segfault|"
@@ -27,8 +30,8 @@ _ERROR_WORDS = re.compile(
     r"servfail|nxdomain|abnormal(?:ly)?|illegal|bad|corrupt\w*|i/o)\b"
 )
 _WARN_WORDS = re.compile(r"(?i)\b(warn(?:ing)?|degraded|retry(?:ing)?|retries|slow|high|elevated|deprecated|notice)\b")
-_EXCEPTION = re.compile(r"\b(?:[a-z]+\.)*[A-Z][A-Za-z0-9]*(?:Exception|Error|Exceeded|Fault|Failure)\b")
-_CODE = re.compile(
+EXCEPTION = re.compile(r"\b(?:[a-z]+\.)*[A-Z][A-Za-z0-9]*(?:Exception|Error|Exceeded|Fault|Failure)\b")
+CODE = re.compile(
     r"\b(?:E[A-Z]{4,}|ERR_[A-Z0-9_]+|SERVFAIL|NXDOMAIN|REFUSED|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|"
     r"CreateContainerConfigError|Evicted|SIGKILL|SIGSEGV|SIGTERM|VcpuLimitExceeded|InsufficientInstanceCapacity|"
     r"RequestLimitExceeded|SlowDown|AccessDenied|Throttling|[A-Z][a-z]+(?:[A-Z][a-z]+)+(?:Exceeded|Denied|Failed|Limit))\b"
@@ -96,7 +99,7 @@ def _template(s: str) -> str:
     return re.sub(r"\d+", "#", s)
 
 
-def _stamp(line: str, default_tz: tzinfo, year: int) -> datetime | None:
+def stamp_of(line: str, default_tz: tzinfo, year: int) -> datetime | None:
     m = _ISO.search(line)
     if m:
         try:
@@ -140,9 +143,9 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
         if not line.strip() or line.strip().startswith("```"):
             continue
         body = line.strip().lstrip("$#> ").strip()
-        for m in _EXCEPTION.finditer(line):
+        for m in EXCEPTION.finditer(line):
             add("exception", m.group(0), n)
-        for m in _CODE.finditer(line):
+        for m in CODE.finditer(line):
             add("code", m.group(0), n)
         for m in _HTTP.finditer(line):
             code = m.group(1) or m.group(3) or m.group(4)
@@ -154,14 +157,14 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
             add("resource", m.group(0).rstrip("."), n)
         if _KERNEL.search(line):
             add("kernel", body, n)
-        elif _ERROR_WORDS.search(line):
+        elif ERROR_WORDS.search(line):
             add("error", body, n)
         elif _WARN_WORDS.search(line):
             add("warning", body, n)
         for m in _METRIC.finditer(line):
             if not re.fullmatch(r"\d+|[A-Z]{3}|\d{4}-\d{2}-\d{2}", m.group(1)) and m.group(1).lower() not in _NOT_NAMES:
                 add("metric", f"{m.group(1)} {m.group(2)} {m.group(3)}", n)
-        dt = _stamp(line, default_tz, year)
+        dt = stamp_of(line, default_tz, year)
         if dt is not None:
             stamps.append((dt, n, line))
     if stamps:
@@ -183,12 +186,31 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
     return out
 
 
-def signatures(signs: list[Sign]) -> set[str]:
-    """Normalised error signatures for matching a case's signs against a source's text."""
-    out = set()
-    for s in signs:
-        if s.kind in ("exception", "code", "exit_code"):
-            out.add(s.text.lower())
-        elif s.kind == "http_status":
-            out.add(s.text.split()[1])
-    return out
+def bounded(text: str) -> tuple[str, int]:
+    """A huge pasted log cut to its first HEAD_LINES and last TAIL_LINES lines, once, before
+    anything else (redaction, signs, evidence) reads it. Returns the kept text and the
+    number of lines the whole had."""
+    if text.count("\n") < MAX_LINES:
+        return text, text.count("\n") + 1
+    lines = text.split("\n")
+    kept = lines[:HEAD_LINES] + [f"[... {len(lines) - HEAD_LINES - TAIL_LINES} lines not read ...]"] + lines[-TAIL_LINES:]
+    return "\n".join(kept), len(lines)
+
+
+def sign_in(sign: Sign, text: str) -> bool:
+    """Does a text (a past case, a document) carry this sign's signature? The one matcher."""
+    blob = " ".join(text.lower().split())
+    t = " ".join(sign.text.lower().split())
+    if sign.kind in ("exception", "code", "exit_code"):
+        return t in blob
+    if sign.kind == "http_status":
+        return re.search(rf"\b{t.split()[1]}\b", blob) is not None
+    if sign.kind in ("error", "kernel", "warning"):
+        from .lexical import tokenize
+
+        toks = {x for x in tokenize(sign.text) if not any(c.isdigit() for c in x) and len(x) > 3}
+        if not toks:
+            return False
+        hits = sum(1 for x in toks if x in blob)
+        return hits >= max(2, -(-len(toks) // 2))
+    return False

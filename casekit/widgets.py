@@ -1,7 +1,7 @@
 """The JupyterLab SOAP form: a face over the same functions as the CLI.
 
     from casekit.widgets import SoapApp
-    app = SoapApp(index_dir=".casekit/index")       # or SoapApp(case="examples/inbox/NEW-0001.md")
+    app = SoapApp()          # index: $CASEKIT_INDEX_DIR or ./.casekit/index; or SoapApp(index_dir=..., case="examples/inbox/NEW-0001.md")
     app                                              # shows the form
 
 Subjective (the customer's account) and Objective (the data) are separate fields; the signs
@@ -31,8 +31,10 @@ e = html.escape
 class SoapApp:
     """A SOAP form bound to an index and a model; the Drafter loads on first use."""
 
-    def __init__(self, index_dir: str | Path = ".casekit/index", model: str | None = None, case: Case | str | Path | None = None):
-        self.index_dir, self.model = Path(index_dir), model
+    def __init__(self, index_dir: str | Path | None = None, model: str | None = None, case: Case | str | Path | None = None):
+        from .paths import index_dir as default_index_dir
+
+        self.index_dir, self.model = default_index_dir(index_dir), model
         self._drafter = None
         self.base: Case | None = None  # the loaded case: fields the form does not show survive a save
         self.draft = None
@@ -201,10 +203,10 @@ class SoapApp:
         if self.draft is None:
             raise CaseKitError("draft the assessment first")
         from .fsutil import atomic_write
-        from .render import render_escalation, render_reply, render_worklog
+        from .render import render_escalation, render_reply, render_worklog, write_draft
 
         out = Path(self.export_dir.value or "out")
-        files = self.drafter().write(self.draft, out)
+        files = write_draft(self.draft, out)
         for name, fn in (("worklog", render_worklog), ("escalation", render_escalation), ("reply", render_reply)):
             files.append(atomic_write(out / f"{self.draft.case_id}.{name}.md", fn(self.draft)))
         self.message.value = "<span class='casekit-ok'>Exported " + ", ".join(e(str(f)) for f in files) + "</span>"
@@ -234,11 +236,13 @@ class SoapApp:
         items: list[W.Widget] = [self._statement(d.summary["text"], d.summary["citations"], "<b>Summary.</b> ")]
         for n in d.notes:
             items.insert(0, W.HTML(f"<div class='casekit-note'><b>Note:</b> {e(n)}</div>"))
+        items.append(W.HTML(self._is_is_not_html()))
         for i, h in enumerate(d.hypotheses, 1):
             sup = "; ".join(e(s) for s in h.supporting_signs) or "none"
-            con = "; ".join(e(s) for s in h.contradicting_signs) or "none"
-            items.append(self._statement(h.text, h.citations, f"<b>H{i} {e(h.layer)} / {e(h.side)}, likelihood {h.likelihood:.2f}.</b> "))
-            items.append(W.HTML(f"<small>supporting: {sup}<br>contradicting: {con}</small>"))
+            con = "; ".join(f"{e(a['text'])} ({e(a['why'])})" for a in h.evidence_against) or "none"
+            items.append(self._statement(h.text, h.citations,
+                                         f"<b>H{i} {e(h.layer)} / {e(h.side)}, {e(h.status)}, likelihood {h.likelihood:.2f}.</b> "))
+            items.append(W.HTML(f"<small>evidence for: {sup}<br>evidence against: {con}</small>"))
         for f in d.findings:
             items.append(self._statement(f["text"], f["citations"], "<b>Finding.</b> "))
         for i, p in enumerate(d.plan, 1):
@@ -247,7 +251,23 @@ class SoapApp:
         self.assessment.layout.width = "60%"
         boxes = [W.Checkbox(description=m["text"], indent=False, layout=W.Layout(width="100%")) for m in d.missing_information]
         nq = W.HTML(f"<b>Next question:</b> {e(d.next_question['text'])}<br><i>{e(d.next_question['why'])}</i>")
-        self.checklist.children = [nq, *boxes]
+        secrets = []
+        if d.redactions:  # shown here only: the mapping is never written to a draft file or the index
+            rows = "".join(f"<tr><td><code>{e(k)}</code></td><td><code>{e(v)}</code></td></tr>" for k, v in sorted(d.redactions.items()))
+            secrets = [W.HTML(f"<details><summary>Redacted in this draft ({len(d.redactions)}; local only, never saved)</summary>"
+                              f"<table>{rows}</table></details>")]
+        self.checklist.children = [nq, *boxes, *secrets]
+
+    def _is_is_not_html(self) -> str:
+        """The draft's is / is-not table (the same rows as the Markdown's)."""
+        from .render import is_is_not_rows
+
+        rows = is_is_not_rows(self.draft)
+        if not rows:
+            return "<i>No line of the case separates where the problem is from where it is not.</i>"
+        cell = lambda c: f"<code>{e(c[0][:140])}</code> <i>({e(c[1])})</i>" if c[1] else e(c[0])
+        body = "".join(f"<tr><th>{e(label)}</th><td>{cell(a)}</td><td>{cell(b)}</td></tr>" for label, a, b in rows)
+        return f"<table class='casekit-isnot'><tr><th></th><th>IS</th><th>IS NOT</th></tr>{body}</table>"
 
     def plot(self) -> None:
         """Timeline of the case's events (UTC and the customer's timezone) and pasted metrics."""

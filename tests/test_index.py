@@ -86,7 +86,7 @@ def test_incremental_update_reembeds_only_what_changed(small_corpus, tmp_path):
 
 
 def test_vectors_match_a_fresh_embedding(small_corpus, tmp_path):
-    from casekit.index import embed
+    from casekit.embed import embed
 
     build_index([small_corpus], tmp_path / "idx", progress=False)
     index = Index.open(tmp_path / "idx")
@@ -110,14 +110,38 @@ def test_tampered_or_truncated_index_is_refused(small_corpus, tmp_path):
     assert Index.open(idx).search("dns", k=1)
 
 
+PICKLE_HEADERS = tuple(bytes([0x80, proto]) for proto in range(2, 6))  # protocols 2..5 open with PROTO n
+
+
+def _no_pickle(data: bytes, where) -> None:
+    assert not data.startswith(PICKLE_HEADERS), f"{where} starts with a pickle header"
+    if data.startswith(b"\x93NUMPY"):  # an .npy: after its header come raw numbers, never a pickle stream
+        body = data[data.index(b"\n") + 1 :]
+        assert not body.startswith(PICKLE_HEADERS), f"{where} holds a pickled array"
+
+
 def test_no_pickle_in_the_index(small_corpus, tmp_path):
+    import zipfile
+
     idx = tmp_path / "idx"
     build_index([small_corpus], idx, progress=False)
-    for p in idx.rglob("*"):
-        if p.is_file():
-            assert b"\x80\x04\x95" not in p.read_bytes()[:64], p  # pickle protocol 4 header
-    vec = next(idx.glob("gen-*/vectors.npy"))
-    np.load(vec, allow_pickle=False)
+    files = [p for p in idx.rglob("*") if p.is_file()]
+    assert {".npy", ".npz", ".json", ".jsonl", ".index"} <= {p.suffix for p in files}
+    for p in files:
+        data = p.read_bytes()
+        _no_pickle(data, p)
+        if p.suffix == ".npy":
+            assert np.load(p, allow_pickle=False).dtype != object
+        elif p.suffix == ".npz":
+            with zipfile.ZipFile(p) as z:
+                for member in z.namelist():
+                    _no_pickle(z.read(member), f"{p}:{member}")
+            with np.load(p, allow_pickle=False) as z:
+                assert all(z[name].dtype != object for name in z.files)
+        elif p.suffix == ".json":
+            json.loads(data)
+        elif p.suffix == ".jsonl":
+            assert all(isinstance(json.loads(line), dict) for line in data.decode("utf-8").splitlines() if line)
 
 
 def test_index_cli_reports_bad_files_and_indexes_the_rest(small_corpus, tmp_path):

@@ -1,6 +1,7 @@
 """Ingestion: RFC plain text by section, Markdown by heading, and the importer on real post-mortems."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -123,3 +124,59 @@ def test_import_cli_bad_map_and_bad_file(tmp_path):
     assert r.returncode == 2 and r.stderr.strip() == f"{bad}:1: broken JSON: Expecting property name enclosed in double quotes"
     r = run_cli("import", bad, "--out", tmp_path / "o", "--map", "colour=x")
     assert r.returncode == 2 and "unknown field 'colour'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_case_chunks_carry_plan_and_resolution_steps_as_data():
+    from casekit.case import Case
+    from casekit.ingest.cases import case_chunks
+    from casekit.redact import redact
+
+    src = next(s for s in discover([CORPUS]) if s.rel == "cases/CASE-0014.md")
+    chunks = read_chunks(src)
+    meta = chunks[0].meta
+    assert all(c.meta["plan_steps"] == meta["plan_steps"] for c in chunks)  # every view carries them
+    assert len(meta["plan_steps"]) == 5
+    assert meta["plan_steps"][1] == ("Lower `nf_conntrack_tcp_timeout_established` to 3600 (MQTT keepalive is 60 s, "
+                                     "so live entries refresh).")
+    assert meta["resolution_steps"] == []  # CASE-0014's Resolution is prose
+
+    case = Case(id="C-1", title="t", sections={
+        "Plan": "Check this first:\n- ok\n*   restart    it   now\n",
+        "Resolution": "Fixed by:\n1) Raised nofile to 65536 for the service\n2. Redeployed with password=Hunter2Secret9\n"})
+    meta = case_chunks(case, redact=redact)[0].meta
+    # no Plan steps (too short, or not a step): the Resolution's, whitespace-normalised, secrets masked
+    assert meta["plan_steps"] == meta["resolution_steps"]
+    assert meta["resolution_steps"][0] == "Raised nofile to 65536 for the service"
+    assert "Hunter2Secret9" not in json.dumps(meta) and "[REDACTED" in meta["resolution_steps"][1]
+    case.sections["Plan"] = "1. restart   the proxy on every node\n- ok"
+    assert case_chunks(case)[0].meta["plan_steps"] == ["restart the proxy on every node"]
+
+
+def test_corpus_front_matter_has_one_rule(tmp_path):
+    """A Markdown file is a case when its front matter names an id; a document's front
+    matter is dropped; both by casekit.frontmatter."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("---\ntitle: A guide\n...\n# Guide\n\n## Step\nDo the thing with care.\n")
+    (docs / "case.md").write_text("---\r\nid: C-9\r\ntitle: t\r\n---\r\n## Subjective\r\nhi\r\n")
+    (docs / "unclosed.md").write_text("---\nid: C-10\ntitle: t\n## Subjective\nhi\n")
+    problems: list = []
+    by_name = {}
+    for s in discover([docs]):
+        try:
+            by_name[s.path.name] = read_chunks(s)
+        except Exception as e:  # noqa: BLE001 - the test names what it expects below
+            problems.append(e)
+    assert [c.kind for c in by_name["guide.md"]] == ["doc"] and "title:" not in by_name["guide.md"][0].text
+    assert {c.kind for c in by_name["case.md"]} == {"case"}
+    assert [str(p) for p in problems] == [f"{docs / 'unclosed.md'}:1: front matter is not closed by a '---' line"]
+
+
+def test_import_cli_set_applies_to_every_case(tmp_path):
+    export = tmp_path / "x.json"
+    export.write_text(json.dumps([{"id": "T-1", "title": "one"}, {"id": "T-2", "title": "two"}]))
+    r = run_cli("import", export, "--out", tmp_path / "o", "--set", "industry=SaaS", "--set", "side = provider")
+    assert r.returncode == 0, r.stderr
+    for cid in ("T-1", "T-2"):
+        case = parse_path(tmp_path / "o" / f"{cid}.md")[0][0]
+        assert case.industry == "saas" and case.side == "provider"

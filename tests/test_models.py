@@ -67,6 +67,27 @@ def test_import_and_help_stay_light():
     assert r.returncode == 0 and "casekit draft" in r.stdout
 
 
+def test_thread_count_is_a_parameter_not_an_environment_write(monkeypatch):
+    monkeypatch.setenv("CASEKIT_THREADS", "5")
+    assert models.threads() == 5 and models.llm_threads() == 5
+    try:
+        models.use_threads(1)  # what a batch worker or a Ray actor does
+        assert models.threads() == 1 and models.llm_threads() == 1
+        assert os.environ["CASEKIT_THREADS"] == "5"  # read, never written
+    finally:
+        models.use_threads(None)
+    assert models.threads() == 5
+
+
+def test_public_api_is_lazy():
+    code = ("import sys, casekit; names = sorted(casekit.__all__); "
+            "assert all(hasattr(casekit, n) for n in names), names; "
+            "print([m for m in ('torch', 'sentence_transformers', 'llama_cpp', 'faiss') if m in sys.modules])")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
 def test_offline_variables_are_set_on_import():
     out = subprocess.run([sys.executable, "-c", "import os, casekit; print(os.environ['HF_HUB_OFFLINE'], os.environ['TRANSFORMERS_OFFLINE'])"],
                          capture_output=True, text=True, env={k: v for k, v in os.environ.items() if "OFFLINE" not in k}).stdout
@@ -74,7 +95,7 @@ def test_offline_variables_are_set_on_import():
 
 
 def test_real_generation_with_the_bundled_gguf():
-    llm = models.llm(models.resolve_llm(None), n_ctx=512)
+    llm = models.load_llm(models.resolve_llm(None), n_ctx=512)
     out = llm.create_completion("<|im_start|>user\nWhat does HTTP 504 mean?<|im_end|>\n<|im_start|>assistant\n",
                                 max_tokens=16, temperature=0.0)
     text = out["choices"][0]["text"]
@@ -85,7 +106,7 @@ def test_real_generation_with_the_bundled_gguf():
 
 
 def test_real_embedding_offline():
-    from casekit.index import embed
+    from casekit.embed import embed
 
     v = embed(["load balancer returns 504 gateway timeout", "the ALB gives 504 when the backend is slow",
                "the coffee machine shows error E-17"])

@@ -5,21 +5,23 @@ raises an InputError naming the file. Secrets are masked before anything leaves 
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..case import decode, parse_text
 from ..chunks import Chunk
 from ..errors import InputError
+from ..frontmatter import names_an_id, strip_front_matter
+from ..fsutil import MAX_CORPUS_FILE_BYTES, walk
 from ..redact import redact
 from .cases import case_chunks
 from .markdown import markdown_chunks
 from .rfc import looks_like_rfc, rfc_chunks
 
-CHUNKER_VERSION = "1"
+# Bump when chunks change (text, ids or meta): every index then rebuilds.
+# 2: case chunks carry plan_steps and resolution_steps; root_cause in meta is redacted.
+CHUNKER_VERSION = "2"
 SUFFIXES = (".md", ".markdown", ".json", ".jsonl", ".txt")
-MAX_FILE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -33,27 +35,19 @@ class Source:
 def discover(paths: list[Path], on_error=None) -> list[Source]:
     """Corpus files under `paths`, sorted; symlinks that leave a root are refused."""
     found: dict[Path, Source] = {}
+    report = lambda e: _report(on_error, e)  # noqa: E731
     for root in paths:
         root = Path(root)
         if not root.exists():
-            _report(on_error, InputError(root, "no such file or folder"))
+            report(InputError(root, "no such file or folder"))
             continue
         if root.is_file():
             p = root.resolve()
             found.setdefault(p, Source(p, root.name))
             continue
-        real_root = root.resolve()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or not name.lower().endswith(SUFFIXES) or name.lower() == "readme.md":
-                    continue
-                p = Path(dirpath) / name
-                real = p.resolve()
-                if p.is_symlink() and real_root not in real.parents:
-                    _report(on_error, InputError(p, f"symlink points outside {root} (to {real}); not indexed"))
-                    continue
-                found.setdefault(real, Source(real, p.relative_to(root).as_posix()))
+        for p, rel in walk(root, SUFFIXES, report):
+            real = p.resolve()
+            found.setdefault(real, Source(real, rel))
     return sorted(found.values(), key=lambda s: (s.rel, str(s.path)))
 
 
@@ -68,13 +62,14 @@ def read_chunks(src: Source, data: bytes | None = None) -> list[Chunk]:
     path = src.path
     if data is None:
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise InputError(path, f"file is over {MAX_FILE_BYTES // 2**20} MB; split it before indexing")
+            if path.stat().st_size > MAX_CORPUS_FILE_BYTES:
+                raise InputError(path, f"file is over {MAX_CORPUS_FILE_BYTES // 2**20} MB; split it before indexing")
             data = path.read_bytes()
         except OSError as e:
             raise InputError(path, f"cannot read: {e.strerror or e}") from None
     suffix = path.suffix.lower()
-    if suffix in (".json", ".jsonl") or (suffix in (".md", ".markdown") and _is_case(data)):
+    text = None if suffix in (".json", ".jsonl") else decode(path, data, "a text document")
+    if text is None or (suffix in (".md", ".markdown") and names_an_id(text)):
         cases, problems = parse_text(path, data)
         if problems and not cases:
             raise problems[0]
@@ -83,12 +78,11 @@ def read_chunks(src: Source, data: bytes | None = None) -> list[Chunk]:
         if problems:
             raise PartialInput(problems, chunks)
         return chunks
-    text = decode(path, data, "a text document")
     if suffix == ".txt":
         number = looks_like_rfc(text, path.name)
         if number:
             return rfc_chunks(path, redact(text), number)
-    return markdown_chunks(src.rel, redact(_strip_front_matter(text)))
+    return markdown_chunks(src.rel, redact(strip_front_matter(text)))
 
 
 class PartialInput(InputError):
@@ -99,20 +93,3 @@ class PartialInput(InputError):
         more = f" (and {len(problems) - 1} more bad lines)" if len(problems) > 1 else ""
         super().__init__(first.path, first.message + more, first.line)
         self.problems, self.chunks = problems, chunks
-
-
-def _is_case(data: bytes) -> bool:
-    head = data[:4096].lstrip(b"\xef\xbb\xbf")
-    if not head.startswith(b"---"):
-        return False
-    end = head.find(b"\n---", 3)
-    front = head[: end if end > 0 else len(head)]
-    return b"\nid:" in front or front.startswith(b"---\nid:")
-
-
-def _strip_front_matter(text: str) -> str:
-    if text.startswith("---\n"):
-        end = text.find("\n---", 4)
-        if end > 0:
-            return text[text.find("\n", end + 1) + 1 :]
-    return text

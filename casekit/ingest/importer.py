@@ -3,7 +3,7 @@
 `--map field=path,...` says where each case field comes from: a dotted path into the
 record ('root cause.details', 'mitigation.troubleshooting'), several joined with '+',
 and '*' for the key of an object-of-objects export. Values that are lists or objects are
-rendered as readable Markdown (numbered steps stay numbered). Each record becomes one
+written as readable Markdown (numbered steps stay numbered). Each record becomes one
 `<id>.md` file, written atomically; a bad record is reported and skipped.
 """
 from __future__ import annotations
@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..case import SECTIONS, Case, case_from_dict
-from ..errors import InputError
+from ..case import SECTIONS, Case, case_from_dict, decode
+from ..errors import CaseKitError, InputError
 from ..fsutil import atomic_write
-from ..timeutil import TimeError, parse_stamp
+from ..paths import output_dir
+from ..timeutil import TimeError, parse_stamp, zone
 
 FIELDS = ("id", "title", "opened", "service", "industry", "severity", "layer", "side", "root_cause", "tags", "resources")
 SECTION_FIELDS = {s.lower(): s for s in SECTIONS}
@@ -30,12 +31,26 @@ def parse_map(spec: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         if "=" not in part:
-            raise InputError(None, f"--map: {part!r} is not field=path")
+            raise CaseKitError(f"--map: {part!r} is not field=path")
         field, path = (x.strip() for x in part.split("=", 1))
         field = field.lower()
         if field not in FIELDS and field not in SECTION_FIELDS:
-            raise InputError(None, f"--map: unknown field {field!r} (fields: {', '.join(FIELDS + tuple(SECTION_FIELDS))})")
+            raise CaseKitError(f"--map: unknown field {field!r} (fields: {', '.join(FIELDS + tuple(SECTION_FIELDS))})")
         out[field] = [p.strip() for p in path.split("+") if p.strip()]
+    return out
+
+
+def parse_set(pairs: list[str] | None) -> dict[str, str]:
+    """`--set FIELD=VALUE` options as {field: value}: a fixed value for every case."""
+    out: dict[str, str] = {}
+    for kv in pairs or []:
+        field, sep, value = kv.partition("=")
+        field, value = field.strip().lower(), value.strip()
+        if not sep or not field:
+            raise CaseKitError(f"--set: {kv!r} is not FIELD=VALUE (e.g. --set industry=saas)")
+        if not value:
+            raise CaseKitError(f"--set: {kv!r} has no value (e.g. --set {field}=...)")
+        out[field] = value
     return out
 
 
@@ -53,7 +68,7 @@ def _get(record: Any, path: str, key: str | None) -> Any:
     return cur
 
 
-def render(value: Any) -> str:
+def format_record(value: Any) -> str:
     """A JSON value as readable text: lists as bullets, numbered objects as steps."""
     if value is None:
         return ""
@@ -62,15 +77,15 @@ def render(value: Any) -> str:
     if isinstance(value, (int, float, bool)):
         return str(value)
     if isinstance(value, list):
-        items = [render(v) for v in value]
+        items = [format_record(v) for v in value]
         items = [i for i in items if i]
         if all("\n" not in i for i in items) and sum(len(i) for i in items) < 120:
             return ", ".join(items)
         return "\n".join(f"- {i}" for i in items)
     if isinstance(value, dict):
         if value and all(str(k).isdigit() for k in value):
-            return "\n".join(f"{k}. {render(v)}" for k, v in sorted(value.items(), key=lambda kv: int(kv[0])))
-        parts = [(k, render(v)) for k, v in value.items()]
+            return "\n".join(f"{k}. {format_record(v)}" for k, v in sorted(value.items(), key=lambda kv: int(kv[0])))
+        parts = [(k, format_record(v)) for k, v in value.items()]
         if all(not isinstance(v, (dict, list)) for v in value.values()) and sum(len(v) for _, v in parts) < 200:
             return ", ".join(f"{k}: {v}" for k, v in parts if v)
         return "\n".join(f"{k}: {v}" if "\n" not in v else f"{k}:\n{v}" for k, v in parts if v)
@@ -111,11 +126,11 @@ def _safe_id(raw: str) -> str:
 
 def records(path: Path, fmt: str) -> Iterator[tuple[int | None, str | None, Any]]:
     """(line, key, record) for every record of an export."""
-    data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(path, f"not valid UTF-8 (byte 0x{data[e.start]:02x})", data[: e.start].count(b"\n") + 1) from None
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    text = decode(path, data, "an export (JSON, JSONL or CSV)")
     if fmt == "jsonl":
         for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
@@ -124,8 +139,12 @@ def records(path: Path, fmt: str) -> Iterator[tuple[int | None, str | None, Any]
                 except json.JSONDecodeError as e:
                     yield n, None, InputError(path, f"broken JSON: {e.msg}", n)
     elif fmt == "csv":
-        for n, row in enumerate(csv.DictReader(io.StringIO(text)), 2):
-            yield n, None, row
+        reader = csv.DictReader(io.StringIO(text))
+        try:
+            for n, row in enumerate(reader, 2):
+                yield n, None, row
+        except csv.Error as e:
+            raise InputError(path, f"broken CSV: {e}", reader.line_num) from None
     else:
         try:
             obj = json.loads(text)
@@ -146,6 +165,13 @@ def import_file(path: Path, out_dir: Path, fmt: str | None = None, mapping: str 
     """Write one case file per record into `out_dir`; returns (written, problems)."""
     if not path.exists():
         raise InputError(path, "no such file")
+    if not path.is_file():
+        raise InputError(path, "is a folder; give an export file (JSON, JSONL or CSV)")
+    try:
+        zone(timezone)
+    except TimeError as e:
+        raise CaseKitError(f"--timezone: {e}") from None
+    out_dir = output_dir(out_dir)
     fmt = fmt or {".jsonl": "jsonl", ".csv": "csv"}.get(path.suffix.lower(), "json")
     fields = parse_map(mapping) if mapping else {"id": ["id"], "title": ["title"]}
     defaults = {k.lower(): v for k, v in (defaults or {}).items()}
@@ -163,7 +189,7 @@ def import_file(path: Path, out_dir: Path, fmt: str | None = None, mapping: str 
         values: dict[str, Any] = dict(defaults)
         sections: dict[str, str] = {}
         for field, paths in fields.items():
-            parts = [render(_get(rec, p, key)) for p in paths]
+            parts = [format_record(_get(rec, p, key)) for p in paths]
             text = "\n\n".join(p for p in parts if p)
             if field in SECTION_FIELDS:
                 if text:
@@ -186,7 +212,7 @@ def import_file(path: Path, out_dir: Path, fmt: str | None = None, mapping: str 
         if values.get("opened"):
             values["opened"] = _date(values["opened"], timezone)
             if values["opened"] is None:
-                problems.append(InputError(path, f"{where}: cannot read the date {render(_get(rec, fields['opened'][0], key))!r}", line))
+                problems.append(InputError(path, f"{where}: cannot read the date {format_record(_get(rec, fields['opened'][0], key))!r}", line))
                 continue
         try:
             case: Case = case_from_dict(path, {**values, "sections": sections}, line)

@@ -1,0 +1,127 @@
+"""A plan for this customer: mitigation from this case's own evidence first, then the
+steps past cases and checklists teach, adapted to the industry, carrying this case's
+identifiers (never another customer's: casekit.identifiers.scrub).
+"""
+from __future__ import annotations
+
+import re
+
+from . import cues
+from .case import Case
+from .evidence import Evidence, Timeline
+from .identifiers import scrub
+from .reason import Hypothesis, Source, short
+
+RESTART = re.compile(r"(?i)\b(restart\w*|reboot\w*|stop/start|redeploy\w*|replace the instance|recycle\w*|roll(?:ing)? restart)\b")
+MITIGATE = re.compile(r"(?i)\b(workaround|mitigat\w*|temporar\w*|roll ?back|revert\w*|fail ?over|shift traffic|scale (?:out|up)|"
+                      r"increase|raise|remove the|disable|drain|move back)\b")
+IP_CHANGE = re.compile(r"(?i)\b(new (?:elastic )?ip|change the ip|replace the (?:nlb|load balancer|instance)|new load balancer|"
+                       r"re-?create|stop/start|release the (?:elastic )?ip)\b")
+INDUSTRY_RULE = {
+    "gaming": "Look for a workaround that keeps running game sessions up before anything that restarts them",
+    "iot": "Keep fixed IP addresses and endpoints stable: devices in the field may point at them",
+    "crypto": "Mitigate first: the fastest safe action that restores trading comes before root-cause work",
+    "finance": "Work inside the change window and record every action for audit",
+    "ecommerce": "Protect checkout first: mitigate before peak traffic, then dig",
+    "media": "Protect the running pipeline's throughput; queue or reroute work before changing infrastructure",
+    "saas": "Contain the blast radius to the affected tenants before wider changes",
+}
+
+
+def deadline(case: Case) -> str | None:
+    """The customer's own constraint, as they wrote it ('a tournament weekend starting at 19:00 tonight')."""
+    m = cues.DEADLINE.search(case.symptoms or "")
+    return " ".join(m.group(1).split()).strip(" ,;") if m else None
+
+
+def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], cite_evidence) -> list[dict]:
+    """What this case's own evidence says to do first: undo the change that preceded the
+    onset, make the affected resource match the healthy one, lift a limit that is reached."""
+    if not hyps or hyps[0].status == "contradicted":
+        return []
+    top = hyps[0]
+    out = []
+    supported = {e["text"] for e in top.evidence_for}
+    if tl.change and top.side in ("customer", "unknown", "third-party") and top.status in ("confirmed", "supported"):
+        ce = next((e for e in evidence if e.kind == "change" and e.text == tl.change["text"]), None)
+        sid = cite_evidence(ce) if ce else None
+        when = (f", {tl.change['minutes_before']} min before the first failure" if tl.change.get("minutes_before") is not None
+                else "")
+        if sid:
+            out.append({"text": f"Mitigate first: undo or correct the change that preceded the onset{when}: "
+                                f"`{short(tl.change['text'], 160)}` [{sid}]. Going back to the last known-good "
+                                f"configuration is the fastest safe way to restore service.",
+                        "citations": [sid], "kind": "mitigate"})
+    for e in evidence:
+        if e.detail and e.kind == "comparison" and e.origin == "inferred" and e.text in supported:
+            sid = cite_evidence(e)
+            out.append({"text": f"Fix the difference the case shows: {e.detail} [{sid}]. Make the affected resource "
+                                f"match the healthy one, then verify with the same command.",
+                        "citations": [sid], "kind": "fix"})
+            break
+    for e in evidence:
+        if e.kind == "limit" and e.origin == "inferred" and e.text in supported:
+            sid = cite_evidence(e)
+            out.append({"text": f"Relieve the limit that is reached: {e.detail} [{sid}]. Raise the limit or reduce the "
+                                f"usage, then watch the same metric.", "citations": [sid], "kind": "fix"})
+            break
+    return out
+
+
+def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc: Source | None,
+         checklist_docs: list[Source], nq: dict, first: list[dict], mine: dict, limit: int = 8) -> list[dict]:
+    """Ordered steps: this case's mitigation (`first`), the industry rule, the leading
+    hypothesis' steps from its past case and checklist, ruling out the next one, the
+    question to ask. Every step cites its source; identifiers are this customer's."""
+    by_id = {s.id: s for s in sources}
+    industry = (case.industry or "other").lower()
+    steps: list[dict] = []
+    seen: set[str] = set()
+
+    def add(text: str, cites: list[str], kind: str) -> None:
+        text = scrub(text, mine)
+        key = cues.fold(text)[:80]
+        if key not in seen and cites:
+            seen.add(key)
+            steps.append({"text": text, "citations": cites, "kind": kind})
+
+    when = deadline(case)
+    for n, step in enumerate(first):
+        text = step["text"] + (f" The customer's constraint: \"{when}\"." if when and n == 0 else "")
+        add(text, step["citations"], step["kind"])
+    if industry_doc is not None and INDUSTRY_RULE.get(industry):
+        add(f"{INDUSTRY_RULE[industry]} ({industry_doc.ref}).", [industry_doc.id], "mitigate")
+    fast = industry in ("gaming", "crypto", "ecommerce", "iot")
+    for rank, h in enumerate(hyps[:2]):
+        if h.status == "contradicted":
+            continue
+        case_steps: list[tuple[str, str]] = []
+        lead = None
+        for cid in h.citations:
+            src = by_id.get(cid)
+            if src is not None and src.kind == "case":
+                case_steps = [(st, cid) for st in (src.meta.get("plan_steps") or [])[:3]]
+                lead = src.ref
+                break
+        doc = next((by_id[c] for c in h.citations if c in by_id and by_id[c].kind == "doc"), None)
+        check = (f"Run the checks in {doc.ref} to {'confirm' if rank == 0 else 'rule out'} the {h.layer} hypothesis.", doc.id) if doc else None
+        if rank == 0:
+            mitigations = [(t, c) for t, c in case_steps if MITIGATE.search(t)]
+            others = [(t, c) for t, c in case_steps if not MITIGATE.search(t)]
+            ordered = (mitigations + ([check] if check else []) + others) if fast else (([check] if check else []) + case_steps)
+            for text, cid in ordered:
+                add(text if text.startswith("Run the checks") else f"From {lead} (adapt to this case): {text}", [cid], "step")
+        elif check:
+            add(check[0], [check[1]], "step")
+    for doc in [d for d in checklist_docs[:1] if not any(d.id in st["citations"] for st in steps)]:
+        add(f"Work through {doc.ref} and record each result in the work log.", [doc.id], "step")
+    if hyps:
+        add(f"Ask the customer: {nq['text']}", hyps[0].citations[:1], "ask")
+    for s in steps:
+        if s["kind"] not in ("step", "fix"):
+            continue
+        if RESTART.search(s["text"]) and industry == "gaming":
+            s["text"] += " (gaming: only after a workaround is in place, in a maintenance window; a restart drops players)"
+        if IP_CHANGE.search(s["text"]) and industry == "iot":
+            s["text"] += " (IoT: keep the same IP addresses; devices may have them pinned)"
+    return steps[:limit]

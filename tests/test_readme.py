@@ -1,0 +1,42 @@
+"""The README's sample draft is what the current code drafts (after `make demo`'s index of
+./corpus), not a memory of an older version. Regenerate it with
+`CASEKIT_UPDATE_README=1 pytest tests/test_readme.py`."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from casekit.case import load_cases
+from casekit.render import render_assessment
+from conftest import CORPUS, INBOX, ROOT
+
+START, END = "<!-- sample: NEW-0001 (generated; tests/test_readme.py) -->", "<!-- /sample -->"
+
+
+@pytest.fixture(scope="module")
+def demo_drafter(tmp_path_factory):
+    from casekit.draft import Drafter
+    from casekit.index import build_index
+
+    d = tmp_path_factory.mktemp("demo-index")
+    build_index([CORPUS], d, progress=False)
+    return Drafter(d)
+
+
+def sample(drafter) -> str:
+    md = render_assessment(drafter.draft(load_cases(INBOX / "NEW-0001.md")[0]))
+    return md[md.index("## Assessment"): md.index("## Sources")].strip()
+
+
+def test_readme_sample_draft_is_current(demo_drafter):
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert START in text and END in text
+    head, rest = text.split(START, 1)
+    block, tail = rest.split(END, 1)
+    want = "\n\n```markdown\n" + sample(demo_drafter) + "\n```\n\n"
+    if os.environ.get("CASEKIT_UPDATE_README"):
+        readme.write_text(head + START + want + END + tail, encoding="utf-8")
+        block = want
+    assert block == want, "README sample is stale: CASEKIT_UPDATE_README=1 pytest tests/test_readme.py"
