@@ -310,8 +310,12 @@ _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"(])")
 
 
 def sentences(text: str) -> list[str]:
-    flat = " ".join(x.strip() for x in text.split("\n") if x.strip() and not x.strip().startswith("```"))
-    return [s.strip() for s in _SENT.split(flat) if 25 <= len(s.strip()) <= 320]
+    """Whole sentences of a source: section labels ('Assessment:') are not sentences, and a
+    piece cut off by chunking (no closing punctuation) is not quoted."""
+    flat = " ".join(x.strip() for x in text.split("\n") if x.strip() and not x.strip().startswith("```")
+                    and not re.fullmatch(r"[A-Z][\w ]{0,30}:", x.strip()))
+    pieces = [re.sub(r"\s+\d+[.)]$", "", s.strip()) for s in _SENT.split(flat)]  # a list's next number
+    return [s for s in pieces if 25 <= len(s) <= 320 and re.search(r"[.!?)\"'`]$", s)]
 
 
 def findings(case: Case, signs: list[Sign], sources: list[Source], sign_ids: dict[Sign, str], limit: int = 4) -> list[dict]:
