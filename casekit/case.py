@@ -456,13 +456,14 @@ def _check_duplicate_keys(path: Path, node, offset: int) -> None:
 
 
 def _parse_markdown(path: Path, text: str) -> tuple[Case, _Body]:
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    from .frontmatter import FrontMatterError, split_front_matter
+
+    try:
+        front, rest, body_line = split_front_matter(text)
+    except FrontMatterError as e:
+        raise InputError(path, str(e), 1) from None
+    if front is None:
         raise InputError(path, "no YAML front matter: the file must start with a '---' line", 1)
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        raise InputError(path, "front matter is not closed by a '---' line", 1)
-    front = "\n".join(lines[1:end])
     try:
         node = yaml.compose(front, Loader=_Loader)
         _check_duplicate_keys(path, node, 1)
@@ -478,7 +479,7 @@ def _parse_markdown(path: Path, text: str) -> tuple[Case, _Body]:
     if isinstance(data, dict) and "log" in data:
         raise InputError(path, f"'log' belongs in a '## {LOG_SECTION}' section after the front matter "
                          f"(one entry a line: {ENTRY_EXAMPLE!r})", key_lines.get("log", 1))
-    body = _split_body(path, lines[end + 1 :], end + 2)
+    body = _split_body(path, rest.split("\n"), body_line)
     return _build(path, data, key_lines, body.sections, 1, body.log, body.log_heading), body
 
 

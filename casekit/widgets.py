@@ -25,7 +25,7 @@ from .signs import extract
 
 TIMEZONES = ["UTC", "Asia/Taipei", "Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin",
              "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney"]
-e = html.escape
+esc = html.escape
 
 
 class SoapApp:
@@ -103,9 +103,9 @@ class SoapApp:
             self.message.value = ""
             return fn()
         except CaseKitError as err:
-            self.message.value = f"<div class='casekit-error' style='color:#b00'>⚠ {e(str(err))}</div>"
+            self.message.value = f"<div class='casekit-error' style='color:#b00'>⚠ {esc(str(err))}</div>"
         except (OSError, ValueError) as err:
-            self.message.value = f"<div class='casekit-error' style='color:#b00'>⚠ {e(type(err).__name__)}: {e(str(err))}</div>"
+            self.message.value = f"<div class='casekit-error' style='color:#b00'>⚠ {esc(type(err).__name__)}: {esc(str(err))}</div>"
         finally:
             self.progress.layout.visibility = "hidden"
 
@@ -156,11 +156,11 @@ class SoapApp:
     def load_file(self) -> None:
         self.set_case(load_cases(self.path.value.strip())[0])
         self.update_signs()
-        self.message.value = f"<span class='casekit-ok'>Loaded {e(self.base.id)}.</span>"
+        self.message.value = f"<span class='casekit-ok'>Loaded {esc(self.base.id)}.</span>"
 
     def save_file(self) -> Path:
         p = write_case(self.case(), self.path.value.strip() or f"{self.case_id.value}.md")
-        self.message.value = f"<span class='casekit-ok'>Saved {e(str(p))}.</span>"
+        self.message.value = f"<span class='casekit-ok'>Saved {esc(str(p))}.</span>"
         return p
 
     # ------------------------------------------------------------------ actions
@@ -170,7 +170,7 @@ class SoapApp:
         if not signs:
             self.signs_view.value = "<i>No signs yet: paste logs or errors above.</i>"
             return
-        rows = "".join(f"<tr><td>{e(s.kind)}</td><td><code>{e(s.text)}</code></td></tr>" for s in signs)
+        rows = "".join(f"<tr><td>{esc(s.kind)}</td><td><code>{esc(s.text)}</code></td></tr>" for s in signs)
         self.signs_view.value = f"<table class='casekit-signs'><tr><th>kind</th><th>sign</th></tr>{rows}</table>"
 
     def drafter(self):
@@ -187,7 +187,7 @@ class SoapApp:
         c = self.case()
         hits = Index.open(self.index_dir).search(f"{c.title}. {c.symptoms}", k=5, kind="case")
         self.similar_view.value = "<h4>Similar past cases</h4><ol>" + "".join(
-            f"<li><b>{e(h.chunk.ref)}</b> {e(h.chunk.title)} (score {h.score:.2f})</li>" for h in hits) + "</ol>"
+            f"<li><b>{esc(h.chunk.ref)}</b> {esc(h.chunk.title)} (score {h.score:.2f})</li>" for h in hits) + "</ol>"
         return hits
 
     def run_draft(self):
@@ -209,7 +209,7 @@ class SoapApp:
         files = write_draft(self.draft, out)
         for name, fn in (("worklog", render_worklog), ("escalation", render_escalation), ("reply", render_reply)):
             files.append(atomic_write(out / f"{self.draft.case_id}.{name}.md", fn(self.draft)))
-        self.message.value = "<span class='casekit-ok'>Exported " + ", ".join(e(str(f)) for f in files) + "</span>"
+        self.message.value = "<span class='casekit-ok'>Exported " + ", ".join(esc(str(f)) for f in files) + "</span>"
         return files
 
     # ------------------------------------------------------------------ rendering
@@ -225,23 +225,23 @@ class SoapApp:
 
     def open_source(self, sid: str) -> None:
         src = next(s for s in self.draft.sources if s.id == sid)
-        self.source_view.value = (f"<div class='casekit-source'><b>[{sid[1:]}] {e(src.ref)}</b> <i>({e(src.kind)})</i>"
-                                  f"<pre style='white-space:pre-wrap'>{e(src.text)}</pre></div>")
+        self.source_view.value = (f"<div class='casekit-source'><b>[{sid[1:]}] {esc(src.ref)}</b> <i>({esc(src.kind)})</i>"
+                                  f"<pre style='white-space:pre-wrap'>{esc(src.text)}</pre></div>")
 
     def _statement(self, text: str, ids: list[str], extra: str = "") -> W.VBox:
-        return W.VBox([W.HTML(f"<div class='casekit-statement'>{extra}{e(text)}</div>"), self._cite_buttons(ids)])
+        return W.VBox([W.HTML(f"<div class='casekit-statement'>{extra}{esc(text)}</div>"), self._cite_buttons(ids)])
 
     def show_draft(self) -> None:
         d = self.draft
         items: list[W.Widget] = [self._statement(d.summary["text"], d.summary["citations"], "<b>Summary.</b> ")]
         for n in d.notes:
-            items.insert(0, W.HTML(f"<div class='casekit-note'><b>Note:</b> {e(n)}</div>"))
+            items.insert(0, W.HTML(f"<div class='casekit-note'><b>Note:</b> {esc(n)}</div>"))
         items.append(W.HTML(self._is_is_not_html()))
         for i, h in enumerate(d.hypotheses, 1):
-            sup = "; ".join(e(s) for s in h.supporting_signs) or "none"
-            con = "; ".join(f"{e(a['text'])} ({e(a['why'])})" for a in h.evidence_against) or "none"
+            sup = "; ".join(esc(s) for s in h.supporting_signs) or "none"
+            con = "; ".join(f"{esc(a['text'])} ({esc(a['why'])})" for a in h.evidence_against) or "none"
             items.append(self._statement(h.text, h.citations,
-                                         f"<b>H{i} {e(h.layer)} / {e(h.side)}, {e(h.status)}, likelihood {h.likelihood:.2f}.</b> "))
+                                         f"<b>H{i} {esc(h.layer)} / {esc(h.side)}, {esc(h.status)}, likelihood {h.likelihood:.2f}.</b> "))
             items.append(W.HTML(f"<small>evidence for: {sup}<br>evidence against: {con}</small>"))
         for f in d.findings:
             items.append(self._statement(f["text"], f["citations"], "<b>Finding.</b> "))
@@ -250,10 +250,10 @@ class SoapApp:
         self.assessment.children = items
         self.assessment.layout.width = "60%"
         boxes = [W.Checkbox(description=m["text"], indent=False, layout=W.Layout(width="100%")) for m in d.missing_information]
-        nq = W.HTML(f"<b>Next question:</b> {e(d.next_question['text'])}<br><i>{e(d.next_question['why'])}</i>")
+        nq = W.HTML(f"<b>Next question:</b> {esc(d.next_question['text'])}<br><i>{esc(d.next_question['why'])}</i>")
         secrets = []
         if d.redactions:  # shown here only: the mapping is never written to a draft file or the index
-            rows = "".join(f"<tr><td><code>{e(k)}</code></td><td><code>{e(v)}</code></td></tr>" for k, v in sorted(d.redactions.items()))
+            rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td><code>{esc(v)}</code></td></tr>" for k, v in sorted(d.redactions.items()))
             secrets = [W.HTML(f"<details><summary>Redacted in this draft ({len(d.redactions)}; local only, never saved)</summary>"
                               f"<table>{rows}</table></details>")]
         self.checklist.children = [nq, *boxes, *secrets]
@@ -265,8 +265,8 @@ class SoapApp:
         rows = is_is_not_rows(self.draft)
         if not rows:
             return "<i>No line of the case separates where the problem is from where it is not.</i>"
-        cell = lambda c: f"<code>{e(c[0][:140])}</code> <i>({e(c[1])})</i>" if c[1] else e(c[0])
-        body = "".join(f"<tr><th>{e(label)}</th><td>{cell(a)}</td><td>{cell(b)}</td></tr>" for label, a, b in rows)
+        cell = lambda c: f"<code>{esc(c[0][:140])}</code> <i>({esc(c[1])})</i>" if c[1] else esc(c[0])
+        body = "".join(f"<tr><th>{esc(label)}</th><td>{cell(a)}</td><td>{cell(b)}</td></tr>" for label, a, b in rows)
         return f"<table class='casekit-isnot'><tr><th></th><th>IS</th><th>IS NOT</th></tr>{body}</table>"
 
     def plot(self) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from casekit.case import parse_path
-from casekit.ingest import Source, discover, read_chunks
+from casekit.ingest import CorpusFile, discover, read_chunks
 from casekit.ingest.importer import import_file
 from casekit.ingest.rfc import clean, looks_like_rfc, sections
 from conftest import CORPUS, need_shared, run_cli
@@ -29,7 +29,7 @@ def test_every_rfc_parses_into_numbered_sections(name):
     body_headings = {m.group(1) for m in re.finditer(r"^(\d+(?:\.\d+)*)\.?\s{1,4}[A-Z][^.\n]*$", text, re.M)}
     assert body_headings <= set(nums), sorted(body_headings - set(nums))[:5]
     assert len(nums) == len(set(nums)), "a section was found twice (the table of contents is not a source)"
-    chunks = read_chunks(Source(path, name))
+    chunks = read_chunks(CorpusFile(path, name))
     assert chunks and all(c.ref.startswith(f"RFC {number} ") for c in chunks)
     for c in chunks:
         assert "\f" not in c.text and not re.search(r"\[Page [0-9ivx]+\]", c.text)
@@ -39,7 +39,7 @@ def test_every_rfc_parses_into_numbered_sections(name):
 
 def test_rfc_7231_504_section_is_cited_as_spec_says():
     path = need_shared("rfc") / "rfc7231.txt"
-    chunks = read_chunks(Source(path, path.name))
+    chunks = read_chunks(CorpusFile(path, path.name))
     (c,) = [c for c in chunks if c.meta["section"] == "6.6.5"]
     assert c.ref == "RFC 7231 §6.6.5 504 Gateway Timeout"
     assert c.text.startswith("The 504 (Gateway Timeout) status code indicates")
@@ -57,7 +57,7 @@ def test_rfc_791_centred_headings_and_page_headers():
 
 def test_long_sections_are_split_with_overlap():
     path = need_shared("rfc") / "rfc8446.txt"
-    chunks = read_chunks(Source(path, path.name))
+    chunks = read_chunks(CorpusFile(path, path.name))
     by_section: dict[str, list] = {}
     for c in chunks:
         by_section.setdefault(c.meta["section"], []).append(c)

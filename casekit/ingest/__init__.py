@@ -25,16 +25,16 @@ SUFFIXES = (".md", ".markdown", ".json", ".jsonl", ".txt")
 
 
 @dataclass(frozen=True)
-class Source:
+class CorpusFile:
     """A corpus file: where it is, and the name it is cited by."""
 
     path: Path  # absolute
     rel: str  # relative to the root it was found under: 'docs/dns-triage-guide.md'
 
 
-def discover(paths: list[Path], on_error=None) -> list[Source]:
+def discover(paths: list[Path], on_error=None) -> list[CorpusFile]:
     """Corpus files under `paths`, sorted; symlinks that leave a root are refused."""
-    found: dict[Path, Source] = {}
+    found: dict[Path, CorpusFile] = {}
     report = lambda e: _report(on_error, e)  # noqa: E731
     for root in paths:
         root = Path(root)
@@ -43,11 +43,11 @@ def discover(paths: list[Path], on_error=None) -> list[Source]:
             continue
         if root.is_file():
             p = root.resolve()
-            found.setdefault(p, Source(p, root.name))
+            found.setdefault(p, CorpusFile(p, root.name))
             continue
         for p, rel in walk(root, SUFFIXES, report):
             real = p.resolve()
-            found.setdefault(real, Source(real, rel))
+            found.setdefault(real, CorpusFile(real, rel))
     return sorted(found.values(), key=lambda s: (s.rel, str(s.path)))
 
 
@@ -57,7 +57,7 @@ def _report(on_error, e: InputError) -> None:
     on_error(e)
 
 
-def read_chunks(src: Source, data: bytes | None = None) -> list[Chunk]:
+def read_chunks(src: CorpusFile, data: bytes | None = None) -> list[Chunk]:
     """All chunks of one corpus file. Raises InputError for unreadable content."""
     path = src.path
     if data is None:
