@@ -255,7 +255,8 @@ class Drafter:
             case={"title": case.title, "opened": case.opened, "opened_utc": case.opened_utc, "timezone": case.timezone,
                   "service": case.service, "industry": case.industry, "severity": case.severity,
                   "resources": case.resources, "symptoms": case.symptoms.strip(), "reported_start": start_phrase,
-                  "reported_start_utc": start_utc, "deadline": deadline(case)},
+                  "reported_start_utc": start_utc, "deadline": deadline(case),
+                  "log": [{**e.to_dict(), "at_utc": e.at_utc} for e in sorted(case.log, key=lambda e: (e.at_utc, e.line or 0))]},
             notes=notes, redactions=mapping,
         )
         timing = Timing()

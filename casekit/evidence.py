@@ -50,7 +50,9 @@ class Evidence:
 
     @property
     def weight(self) -> float:
-        return KIND_WEIGHT.get(self.kind, 0.5) + (1.0 if self.origin == "inferred" else 0.0)
+        """How telling the line is: by kind, more for what casekit computed and for what the
+        engineer logged as a check's result (the newest facts of the case)."""
+        return KIND_WEIGHT.get(self.kind, 0.5) + (1.0 if self.origin == "inferred" or self.section == "Log" else 0.0)
 
     @property
     def layers(self) -> dict[str, int]:
@@ -311,7 +313,8 @@ def from_log(entries) -> tuple[list[Evidence], list[Evidence]]:
     observed, said = [], []
     for e in entries:
         if e.kind in ("observed", "result"):
-            observed.append(Evidence(_clip(e.text), classify(e.text, True) or "timeline", e.line, "observed", "Log", e.at_utc))
+            kind = classify(e.text, False) or "state"
+            observed.append(Evidence(_clip(e.text), kind, e.line, "observed", "Log", e.at_utc))
         elif e.kind == "reported":
             kind = "comparison" if cues.HEALTHY.search(e.text) else "change" if cues.CHANGE.search(e.text) else "error"
             said.append(Evidence(_clip(e.text), kind, e.line, "reported", "Log", e.at_utc))

@@ -205,8 +205,14 @@ def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evi
     prof = evidence_profile(observed)
     total = sum(prof.values()) or 1.0
     best_retrieval = max((g.retrieval for g in groups.values()), default=0.0) or 1.0
+    answers = answered(case)
     for g in groups.values():
         _judge(g, observed, said, full_text)
+        for e, question, yes_keeps, yes in answers:  # an answer to a question moves what it splits
+            if yes_keeps(g) == yes:
+                g.support.insert(0, (2.0, e))  # consistent with it; its own lines still decide
+            else:
+                g.against.append((e, f"the answer to \"{short(question, 90)}\" was {'yes' if yes else 'no'}"))
         ev = sum(w for w, _ in g.support[:6])
         share = prof.get(g.layer, 0.0) / total
         base = g.retrieval / best_retrieval if g.cases else 0.35
@@ -417,6 +423,30 @@ QUESTIONS = [
 ]
 
 
+_YES = re.compile(r"(?i)^\s*(?:(?:yes|yep|yeah|correct|true|confirmed|it does|they do|there (?:is|was|are)(?! no))\b|[是有對对會会])")
+_NO = re.compile(r"(?i)^\s*(?:(?:no|nope|not|none|false|nothing|never|it does not|it doesn't|they don't|there (?:is|was|are) no)\b|"
+                 r"沒有|没有|不是|不會|不会|否|無|无)")
+
+
+def answered(case: Case) -> list[tuple[Evidence, str, object, bool]]:
+    """Log entries that answer one of the splitting questions yes or no (`casekit log
+    CASE TEXT --answer`): (the entry as evidence, the question, its predicate, yes?)."""
+    out = []
+    for entry in case.log:
+        if not entry.answers:
+            continue
+        asked = cues.fold(entry.answers)
+        match = next(((q, keeps) for q, keeps, _ in QUESTIONS
+                      if cues.fold(q) == asked or (len(asked) >= 30 and cues.fold(q).startswith(asked[:60]))), None)
+        yes = True if _YES.match(entry.text) else False if _NO.match(entry.text) else None
+        if match is None or yes is None:
+            continue
+        origin = "reported" if entry.kind == "reported" else "observed"
+        e = Evidence(entry.text, "comparison", entry.line, origin, "Log", entry.at_utc)
+        out.append((e, match[0], match[1], yes))
+    return out
+
+
 def _entropy(ps: list[float]) -> float:
     return -sum(p * math.log2(p) for p in ps if p > 0)
 
@@ -442,8 +472,9 @@ def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> di
     ps = [h.likelihood / total for h in hyps]
     prior = _entropy(ps)
     best = None
-    for n, (question, yes, answered) in enumerate(QUESTIONS):
-        if answered.search(text):
+    done = {cues.fold(e.answers) for e in case.log if e.answers}
+    for n, (question, yes, answered_by) in enumerate(QUESTIONS):
+        if answered_by.search(text) or cues.fold(question) in done:
             continue
         p_yes = sum(p for p, h in zip(ps, hyps) if yes(h))
         if p_yes <= 0 or p_yes >= 1:

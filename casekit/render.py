@@ -172,6 +172,11 @@ def render_worklog(d: Draft) -> str:
         tag = {"observed": "[observed]", "reported": "[reported]", "inferred": "[inferred]"}.get(e.origin, f"[{e.origin}]")
         ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail)}" if e.detail else ""))
     steps = [f"{n}. [ ] {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)]
+    log = c.get("log") or []
+    history = [f"- {esc(e['at'])} (UTC {e['at_utc']}) [{esc(e['kind'])}] {esc(e['text'])}"
+               + (f" _(answers: {esc(e['answers'])})_" if e.get("answers") else "") for e in log]
+    taken = [f"- [x] {esc(e['at'])} [{esc(e['kind'])}] {esc(e['text'])}" for e in log if e["kind"] in ("action", "result")]
+    agreed = [f"- {esc(e['at'])}: {esc(e['text'])}" for e in log if e["kind"] == "agreement"]
     repro = next((m for m in d.missing_information if "reproduce" in m["text"]), None)
     lines = [
         f"# Work log: {esc(d.case_id)}", "",
@@ -184,12 +189,13 @@ def render_worklog(d: Draft) -> str:
         "## Evidence so far", "", *(ev or ["_none yet_"]), "",
         "## Ruled out", "", *([f"- {esc(h.layer)}/{esc(h.side)}: {_code(h.evidence_against[0]['text'], 100)}: "
                                f"{esc(h.evidence_against[0]['why'])}" for h in ruled if h.evidence_against] or ["_nothing yet_"]), "",
-        "## Troubleshooting steps", "", *(steps or ["_none yet_"]), "",
+        "## History (the case log, in time order)", "", *(history or ["_No log entries yet (casekit log CASE TEXT)._"]), "",
+        "## Troubleshooting steps", "", *taken, *(steps or ["_none planned_"]), "",
         "## Reproduction", "", "_Not yet reproduced; ask: " + esc(repro["text"]) + "_" if repro else "See the case's Objective section.", "",
         "## Communication", "",
         "- External: customer reply drafted (below in this file); asks only the questions still open.",
         "- Internal: escalation drafted in STAR form (below) if the case is escalated.", "",
-        "## Agreements", "", "_None recorded yet._", "",
+        "## Agreements", "", *(agreed or ["_None recorded yet._"]), "",
         "## Open questions", "", *(f"- {esc(m['text'])}" for m in d.missing_information), "",
     ]
     return "\n".join(lines)

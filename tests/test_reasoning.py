@@ -171,3 +171,44 @@ def test_labelled_cases_decisive_evidence_layer_and_no_foreign_identifiers(draft
     assert report.foreign == 0, report.table()
     assert report.rate("decisive_ok") >= BARS[split], report.table()
     assert report.rate("layer_ok") >= BARS[split], report.table()
+
+
+# --------------------------------------------------------------------------- the case log
+
+
+def test_an_answer_that_contradicts_the_leading_hypothesis_changes_the_ranking(drafter, tmp_path):
+    from casekit.case import append_log
+
+    path = tmp_path / "NEW-0010.md"
+    path.write_bytes((INBOX / "NEW-0010.md").read_bytes())
+    before = drafter.draft(load_cases(path)[0])
+    lead, question = before.hypotheses[0], before.next_question["text"]
+    assert "bits of uncertainty" in before.next_question["why"]
+    # the customer answers the splitting question against the leading hypothesis
+    from casekit.reason import QUESTIONS
+
+    keeps = next(k for q, k, _ in QUESTIONS if q == question)
+    answer = "Yes, we checked" if not keeps(lead) else "No, nothing like that in any log or metric"
+    append_log(path, answer, "reported", at="2026-03-19 22:00 America/Los_Angeles", answer=question)
+    after = drafter.draft(load_cases(path)[0])
+    moved = next(h for h in after.hypotheses if (h.layer, h.side) == (lead.layer, lead.side))
+    assert after.hypotheses[0] is not moved and moved.status == "contradicted"
+    assert any(a["section"] == "Log" and a["text"] == answer for a in moved.evidence_against)
+    assert after.next_question["text"] != question  # answered: not asked again
+    log = render_worklog(after)
+    assert "2026-03-19 22:00 America/Los_Angeles (UTC 2026-03-20T05:00:00Z) [reported] " + answer in log
+
+
+def test_a_logged_result_is_evidence_cited_with_its_time(drafter, tmp_path):
+    from casekit.case import append_log
+
+    path = tmp_path / "NEW-0001.md"
+    path.write_bytes((INBOX / "NEW-0001.md").read_bytes())
+    text = "describe-route-tables for subnet-0c4e81f2a9d3b7065 now has 0.0.0.0/0 -> nat-04b2e9c7a1f3d6850; a test task started"
+    append_log(path, text, "result", at="2026-03-02 14:40 +08:00")
+    d = drafter.draft(load_cases(path)[0])
+    row = next(e for e in d.hypotheses[0].evidence_for if e["section"] == "Log")
+    src = next(s for s in d.sources if s.id == row["source"])
+    assert row["text"] == text and src.kind == "sign" and src.ref.startswith("NEW-0001 Log line ")
+    assert any(e.section == "Log" and e.utc == "2026-03-02T06:40:00Z" for e in d.evidence)
+    assert "[x] 2026-03-02 14:40 +08:00 [result] " in render_worklog(d)
