@@ -228,7 +228,8 @@ class Drafter:
         if total_lines > MAX_LINES:
             signs.append(Sign(f"only the first {HEAD_LINES} and last {TAIL_LINES} of {total_lines} lines were read",
                               "warning", None))
-        observed, said, tl = self._evidence(case, signs)
+        start_phrase, start_utc = reported_start(case.symptoms, case.opened, case.timezone)
+        observed, said, tl = self._evidence(case, signs, start_utc)
         case_hits, doc_hits, relevant, best, notes = self._retrieve_for(case, signs)
         t_retrieve = time.perf_counter() - t0
         book = SourceBook(case.id)
@@ -243,7 +244,6 @@ class Drafter:
         mine = case_identifiers(case)
         steps = plan(case, hyps, book.sources, industry_doc, checklists, nq, first, mine) if hyps else []
         summary = _summary(case, hyps, book.sources, relevant, best)
-        start_phrase, start_utc = reported_start(case.symptoms, case.opened, case.timezone)
         draft = Draft(
             case_id=case.id, sources=book.sources, signs=signs, summary=summary, hypotheses=hyps, findings=found,
             missing_information=missing, next_question=nq, plan=steps, evidence=observed + said,
@@ -268,15 +268,15 @@ class Drafter:
                          "total_s": round(time.perf_counter() - t0, 3)}
         return draft
 
-    def _evidence(self, case: Case, signs: list[Sign]) -> tuple[list[Evidence], list[Evidence], Timeline]:
-        """This case's lines first: what the data shows, what the customer says, the timeline."""
+    def _evidence(self, case: Case, signs: list[Sign], start_utc: str | None) -> tuple[list[Evidence], list[Evidence], Timeline]:
+        """This case's lines first: what the data shows, what the customer says (and logs), the
+        timeline from the reported start (`start_utc`) and the dated lines."""
         affected = {r for r in case.resources} | {s.text for s in signs if s.kind == "resource"}
         affected |= {x for x in re.findall(r"\b[a-z]+-[0-9a-f]{8,17}\b", f"{case.title} {case.symptoms}")}
         observed = extract_evidence(case.objective, tz=case.timezone, year=_year(case), affected=affected)
         said = reported(case.symptoms)
         logged, told = from_log(case.log)
         observed, said = observed + logged, said + told
-        _, start_utc = reported_start(case.symptoms, case.opened, case.timezone)
         return observed, said, timeline(observed, start_utc)
 
     def _retrieve_for(self, case: Case, signs: list[Sign]):
