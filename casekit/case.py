@@ -304,12 +304,22 @@ def _as_list(path, line, name, value) -> list[str]:
     raise InputError(path, f"'{name}' must be a list of strings", line)
 
 
+class _Problems(InputError):
+    """Every problem of one record, in line order (`casekit validate` prints one line each);
+    reads as the first one where a single error is expected."""
+
+    def __init__(self, problems: list[InputError]):
+        self.problems = sorted(problems, key=lambda e: e.line or 0)
+        first = self.problems[0]
+        super().__init__(first.path, first.message, first.line)
+
+
 def _build(path: Path, data: Any, lines: dict[str, int], sections: dict[str, str], base_line: int | None,
            log: list[LogEntry] | None = None, log_heading: str | None = None) -> Case:
-    """Validate a mapping of fields into a Case; raise the first problem."""
+    """Validate a mapping of fields into a Case; raise all its problems at once."""
     problems = list(_check_fields(path, data, lines, base_line))
     if problems:
-        raise problems[0]
+        raise _Problems(problems)
     fields = {k: data.get(k) for k in KNOWN if k in data}
     for name in ("id", "title", "opened", *TEXT_FIELDS, *ENUMS):
         if fields.get(name) is not None:
@@ -554,18 +564,25 @@ def parse_text(path: str | Path, data: bytes) -> tuple[list[Case], list[InputErr
                 try:
                     cases.append(case_from_dict(path, _json(path, line, n), n))
                 except InputError as e:
-                    problems.append(e)
+                    problems.extend(getattr(e, "problems", [e]))
             if not cases and not problems:
                 problems.append(InputError(path, "file holds no cases"))
             return cases, problems
         if suffix == ".json":
             obj = _json(path, text, None)
-            if isinstance(obj, list):
-                return [case_from_dict(path, o) for o in obj], []
+            if isinstance(obj, list):  # an array of cases: a bad one does not hide the others
+                cases, problems = [], []
+                for i, o in enumerate(obj, 1):
+                    try:
+                        cases.append(case_from_dict(path, o))
+                    except InputError as e:
+                        problems += [InputError(path, f"case {i} of the array: {p.message}", p.line)
+                                     for p in getattr(e, "problems", [e])]
+                return cases, problems
             return [case_from_dict(path, obj)], []
         return [parse_markdown(path, text)], []
     except InputError as e:
-        return [], [e]
+        return [], getattr(e, "problems", [e])
 
 
 class _DuplicateKey(Exception):
@@ -753,39 +770,65 @@ def _splice_markdown(path: Path, data: bytes, entry: LogEntry) -> bytes:
     return new.encode("utf-8")
 
 
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+def _members(text: str, i: int) -> tuple[dict[str, tuple[int, int]], int]:
+    """The members of the JSON object that opens at text[i]: key -> (start, end) of its
+    value in `text`, and the index of the object's closing brace."""
+    dec = json.JSONDecoder()
+    spans: dict[str, tuple[int, int]] = {}
+    i = _WS.match(text, i + 1).end()
+    while text[i] != "}":
+        key, i = dec.raw_decode(text, i)
+        i = _WS.match(text, _WS.match(text, i).end() + 1).end()  # past the ':'
+        _, end = dec.raw_decode(text, i)
+        spans[key] = (i, end)
+        i = _WS.match(text, end).end()
+        if text[i] == ",":
+            i = _WS.match(text, i + 1).end()
+    return spans, i
+
+
 def _splice_json(path: Path, data: bytes, entry: LogEntry) -> bytes:
+    """The entry inserted into the case's `log` list (created when missing) as text, so that
+    every other byte of the file stays as it was."""
     text = data.decode("utf-8")
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    body = text[len(bom):]
-    obj = _json(path, body.replace("\r\n", "\n"), None)
-    target = obj
-    if isinstance(obj, list):
+    nl = "\r\n" if "\r\n" in text else "\n"
+    start = _WS.match(text, 1 if text.startswith("\ufeff") else 0).end()
+    if text[start] == "[":  # a one-case array
+        obj = _json(path, text.lstrip("\ufeff"), None)
         if len(obj) != 1:
             raise InputError(path, f"holds {len(obj)} cases; 'casekit log' needs a file with one case")
-        target = obj[0]
-    key = next((k for k in target if k.lower() == "log"), None)
-    if key is None:
-        target["log"] = [entry.to_dict()]
-    else:
-        items = target[key]
-        if items and all(isinstance(i, str) for i in items):
+        start = _WS.match(text, start + 1).end()
+    spans, close = _members(text, start)
+    key = next((k for k in spans if k.lower() == "log"), None)
+
+    def last_before(i: int) -> int:  # the index just after the last non-blank character before i
+        return len(text[:i].rstrip())
+
+    if key is not None:
+        a, b = spans[key]
+        items = json.loads(text[a:b])
+        as_lines = bool(items) and all(isinstance(x, str) for x in items)
+        if as_lines:
             line = entry.to_line()
-            items.append(line if items[-1].lstrip().startswith("-") else line[2:])
+            value = json.dumps(line if items[-1].lstrip().startswith("-") else line[2:], ensure_ascii=False)
         else:
-            items.append(entry.to_dict())
-    m = re.search(r"\n([ \t]+)\S", body)
-    if m:
-        ws = m.group(1)
-        indent: int | str | None = len(ws) if set(ws) == {" "} else ws
-        separators = (",", ": ")
+            value = json.dumps(entry.to_dict(), ensure_ascii=False, separators=(", ", ": "))
+        inner = re.search(r"\n([ \t]*)\S", text[a:b - 1])
+        if not items:
+            insert_at, piece = b - 1, value
+        else:
+            insert_at = last_before(b - 1)
+            piece = "," + (nl + inner.group(1) if inner else " ") + value
     else:
-        indent = None
-        separators = (", " if re.search(r",[ \t]", body) else ",", ": " if re.search(r'"[ \t]*:[ \t]', body) else ":")
-    nl = "\r\n" if "\r\n" in body else "\n"
-    out = json.dumps(obj, ensure_ascii=False, indent=indent, separators=separators)
-    lead = body[: len(body) - len(body.lstrip())]
-    trail = body[len(body.rstrip()):]
-    return (bom + lead + out.replace("\n", nl) + trail).encode("utf-8")
+        member = re.search(r"\n([ \t]*)\S", text[start:close])
+        value = json.dumps([entry.to_dict()], ensure_ascii=False, separators=(", ", ": "))
+        insert_at = last_before(close)
+        empty = text[insert_at - 1] == "{"
+        piece = ("" if empty else ",") + (nl + member.group(1) if member else ("" if empty else " ")) + f'"log": {value}'
+    return (text[:insert_at] + piece + text[insert_at:]).encode("utf-8")
 
 
 def append_log(path: str | Path, entry_text: str, kind: str = "observed", at: str | datetime | None = None,

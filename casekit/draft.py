@@ -119,9 +119,8 @@ class SourceBook:
         key = (e.section, e.line, e.text, e.detail)
         if key not in self._evidence:
             where = f"{self.case_id} {e.section}" + (f" line {e.line}" if e.line else "")
-            text = e.text + (f"\n({e.detail})" if e.detail else "")
-            self._evidence[key] = self.add("sign", where, f"{e.origin} {e.kind}", text, 1.0,
-                                           {"origin": e.origin, "kind": e.kind}).id
+            title = f"{e.origin} {e.kind}" + (f": {e.detail}" if e.detail else "")  # the text stays the case's line
+            self._evidence[key] = self.add("sign", where, title, e.text, 1.0, {"origin": e.origin, "kind": e.kind}).id
         return self._evidence[key]
 
 

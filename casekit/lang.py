@@ -101,7 +101,7 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
     "Assessment": ("評估", "评估"),
     "Plan": ("計畫", "計劃", "计划"),
     "Resolution": ("解決", "解决", "解決方案", "解决方案"),
-    "Log": ("紀錄", "記錄", "记录", "日誌", "日志", "工作紀錄", "工作记录"),
+    "Log": ("紀錄", "記錄", "纪录", "记录", "日誌", "日志", "工作紀錄", "工作記錄", "工作纪录", "工作记录"),
 }
 _ALIAS = {name.lower(): name for name in SECTION_ALIASES}
 _ALIAS.update({alias: name for name, aliases in SECTION_ALIASES.items() for alias in aliases})

@@ -244,10 +244,11 @@ def _confirmed(g: Judged, tl: Timeline) -> bool:
 def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evidence) -> Hypothesis:
     phrase = _layer_phrase(g.layer, g.side)
     facts: list[Evidence] = []
+    against_texts = {a.text for a, _ in g.against}
     for _, e in g.support:
         if len(facts) >= 2:
             break
-        if all(e.text != f.text for f in facts):
+        if all(e.text != f.text for f in facts) and e.text not in against_texts:
             facts.append(e)
     clauses = [describe(e, cite_evidence(e)) for e in facts]
     text = phrase + "."
@@ -269,8 +270,9 @@ def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evi
         text += " No past case matched closely; the case's own evidence points here."
     against = []
     for e, why in g.against[:3]:
+        sid = cite_evidence(e)
         against.append({"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
-                        "why": why, "source": cite_evidence(e)})
+                        "why": why, "source": sid, "citations": [sid]})
     if against:
         text += f" Contradicted by this case: `{short(against[0]['text'], 100)}` [{against[0]['source']}] ({against[0]['why']})."
     cites = [c.id for c in g.cases[:2]] + [d.id for d in g.docs[:1]]
@@ -281,7 +283,7 @@ def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evi
     for a in against[:1]:
         if a["source"] not in cites:
             cites.append(a["source"])
-    support, seen = [], set()
+    support, seen = [], {e.text for e, _ in g.against}  # a line against it is not also for it
     for _, e in g.support:
         if e.text not in seen:
             seen.add(e.text)
@@ -289,8 +291,9 @@ def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evi
     support = support[:8]
     evidence_for = [{"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
                      **({"detail": e.detail} if e.detail else {}), **({"context": e.context} if e.context else {}),
-                     "source": cite_evidence(e)} for e in support[:6]]
+                     "source": (sid := cite_evidence(e)), "citations": [sid]} for e in support[:6]]
     status = "contradicted" if g.tier == 2 else "supported" if g.tier == 0 else "unjudged"
+    cites += [c for c in re.findall(r"\[(S\d+)\]", text) if c not in cites]  # every id the text names
     return Hypothesis(text=text, layer=g.layer, side=g.side, likelihood=likelihood, citations=[c for c in cites if c],
                       supporting_signs=list(dict.fromkeys(e.text for e in support))[:8],
                       contradicting_signs=list(dict.fromkeys(a["text"] for a in against)),

@@ -41,7 +41,7 @@ _HTTP_REASON = ("Bad Request|Unauthorized|Forbidden|Not Found|Request Timeout|To
 _HTTP = re.compile(
     rf"\b([1-5]\d\d)\s+({_HTTP_REASON})\b|"
     r"(?i:\b(?:HTTP/\d(?:\.\d)?\"?\s+|status(?:[ _-]?code)?\s*[:=]?\s*|elb_status_code\s*[:=]?\s*|target_status_code\s*[:=]?\s*|"
-    r"HTTP\s+|returned\s+|returns\s+|returning\s+|code\s+))([1-5]\d\d)\b|"
+    r"HTTP\s+|returned\s+|returns\s+|returning\s+|(?<!exit )(?<!exit status )code\s+))([1-5]\d\d)\b|"
     r"\bHTTPCode_(?:ELB|Target|Backend)_(\dXX|\d{3})(?:_Count)?\b"
 )
 _REASONS = {

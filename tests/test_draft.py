@@ -31,7 +31,18 @@ def check_contract(d: dict) -> None:
     assert len(ids) == len(set(ids))
     assert all(s["kind"] in ("case", "doc", "sign") for s in d["sources"])
     assert all({"id", "kind", "ref", "title", "text", "score"} <= set(s) for s in d["sources"])
-    statements = [d["assessment"]["summary"], *d["assessment"]["hypotheses"], *d["assessment"]["findings"], *d["plan"]]
+    def with_text(node):  # every object under assessment and plan that has a text, nested ones too
+        if isinstance(node, dict):
+            if "text" in node:
+                yield node
+            for v in node.values():
+                yield from with_text(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from with_text(v)
+
+    statements = list(with_text(d["assessment"])) + list(with_text(d["plan"]))
+    assert len(statements) >= 1 + len(d["assessment"]["hypotheses"]) + len(d["plan"])
     for s in statements:
         assert s["text"].strip()
         assert s["citations"], s
@@ -70,12 +81,12 @@ def test_sources_hold_only_what_was_retrieved_or_signed(drafter, index):
             assert s["text"] in chunk_texts
         elif s["kind"] == "case":
             assert all(line in "\n".join(c.text for c in index.group_chunks(f"case:{s['ref']}")) for line in s["text"].split("\n"))
-        else:  # the case's own line: a sign, or an evidence line verbatim (and what was computed from it)
+        else:  # the case's own line: a sign, or an evidence line verbatim (what was computed goes in the title)
             assert s["kind"] == "sign"
-            line, _, detail = s["text"].partition("\n")
-            assert line in {x["text"] for x in d["signs"]} or (line in own_text and line in ev), s
+            assert s["text"] in {x["text"] for x in d["signs"]} or (s["text"] in own_text and s["text"] in ev), s
+            _, _, detail = s["title"].partition(": ")
             if detail:
-                assert detail in {f"({e['detail']})" for e in d["evidence"] if e["text"] == line and e.get("detail")}
+                assert detail in {e["detail"] for e in d["evidence"] if e["text"] == s["text"] and e.get("detail")}
 
 
 def test_two_runs_give_identical_json(index_dir):

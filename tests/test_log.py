@@ -233,14 +233,22 @@ def test_append_with_answer_links_the_question(tmp_path):
     assert one(p).log == [e]
 
 
-def test_append_to_json_keeps_key_order_indent_and_unicode(tmp_path):
+def test_append_to_json_keeps_every_other_byte(tmp_path):
     obj = {"id": "J-1", "title": "任務無法啟動", "opened": "2026-03-02 14:05 Asia/Taipei",
            "sections": {"客觀": "CannotPullContainerError"}, "custom": 1}
-    p = write(tmp_path, "c.json", json.dumps(obj, ensure_ascii=False, indent=4) + "\n")
+    original = json.dumps(obj, ensure_ascii=False, indent=4) + "\n"
+    p = write(tmp_path, "c.json", original)
     append_log(p, "重新部署", "action", at=AT)
     text = p.read_text(encoding="utf-8")
-    assert text == json.dumps({**obj, "log": [{"at": AT, "kind": "action", "text": "重新部署"}]},
-                              ensure_ascii=False, indent=4) + "\n"
+    assert json.loads(text) == {**obj, "log": [{"at": AT, "kind": "action", "text": "重新部署"}]}
+    head = original[: original.rindex("}")].rstrip()  # everything before the closing brace, as it was
+    assert text.startswith(head) and text.endswith("\n}\n")
+    assert text[len(head):] == ',\n    "log": [{"at": "%s", "kind": "action", "text": "重新部署"}]\n}\n' % AT
+    # escapes, number spelling and inline arrays that json.dumps would rewrite stay as written
+    raw = '{"id": "J-3", "title": "caf\\u00e9 \\/ x", "score": 1.50, "resources": ["i-0123456789abcdef0", "sg-1"]}'
+    p3 = write(tmp_path, "raw.json", raw)
+    append_log(p3, "x", "observed", at=AT)
+    assert p3.read_text().startswith(raw[:-1]) and p3.read_text().endswith("}")
     append_log(p, "ok", "result", at=AT)
     assert [e.text for e in one(p).log] == ["重新部署", "ok"]
 
