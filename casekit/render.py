@@ -55,14 +55,15 @@ def _mine(d: Draft) -> dict:
                *(e.text for e in d.evidence), *(e.context for e in d.evidence))
 
 
-def _outward(d: Draft, text: str) -> str:
-    """Text for the customer or another team: no source ids, no other customer's identifiers."""
+def _outward(text: str, mine: dict) -> str:
+    """Text for the customer or another team: no source ids, no other customer's identifiers
+    (`mine`: this case's identifiers, `_mine(d)`, computed once per document)."""
     t = re.sub(r"\s*\[S\d+\]", "", text)
     t = re.sub(r"\s*Same pattern as [A-Za-z0-9._-]+: .*?\.(?=\s+[A-Z]|\s*$)", "", t)
     t = re.sub(r"\s*The customer's constraint: \".*?\"\.", "", t)
     t = re.sub(r"^From [A-Za-z0-9._-]+(?: \(adapt to this case\))?: ", "", t)
     t = re.sub(r"\s*\((?:docs/|RFC )[^)]*\)", "", t)
-    return scrub(t, _mine(d))
+    return scrub(t, mine)
 
 
 Cell = tuple[str, str]  # (text, note): a quoted line of the case and where it came from, or plain text and ""
@@ -209,7 +210,7 @@ def _impact(d: Draft) -> str:
 
 
 def render_escalation(d: Draft) -> str:
-    c = d.case
+    c, mine = d.case, _mine(d)
     top = d.hypotheses[0] if d.hypotheses else None
     impact = _impact(d)
     evidence = [e for h in d.hypotheses[:1] for e in h.evidence_for[:4]]
@@ -234,10 +235,10 @@ def render_escalation(d: Draft) -> str:
         + ("; ".join(_code(e["text"], 100) for e in evidence) or "no decisive line yet")
         + ". Nothing has been changed on the customer's resources by support yet.", "",
         "**Result (known and unknown).**", "", "Known:", "",
-        *([f"- {esc(h.layer)}/{esc(h.side)} ({h.status}, {h.likelihood:.2f}): {esc(_outward(d, h.text))}" for h in d.hypotheses]
+        *([f"- {esc(h.layer)}/{esc(h.side)} ({h.status}, {h.likelihood:.2f}): {esc(_outward(h.text, mine))}" for h in d.hypotheses]
           or ["- No supported hypothesis yet."]), "",
         "Unknown:", "", *(f"- {esc(m['text'])}" for m in d.missing_information), "",
-        "Planned next:", "", *(f"- {esc(_outward(d, p['text']))}" for p in d.plan[:4]), "",
+        "Planned next:", "", *(f"- {esc(_outward(p['text'], mine))}" for p in d.plan[:4]), "",
     ]
     return "\n".join(lines)
 
@@ -255,7 +256,7 @@ def render_reply(d: Draft) -> str:
     with their risks; the spec that explains it; only the questions still open; the start
     time as the customer gave it; when the next update comes. No internal ids, no other
     customer's identifiers."""
-    c = d.case
+    c, mine = d.case, _mine(d)
     top = d.hypotheses[0] if d.hypotheses else None
     since = f" since {esc(c['reported_start'])}" if c.get("reported_start") else (f" since {esc(c['opened'])}" if c.get("opened") else "")
     lines = [f"Subject: {esc(c.get('title'))}", "", "Hello,", "",
@@ -265,11 +266,11 @@ def render_reply(d: Draft) -> str:
         lines += ["What we found in the data you sent:", ""]
         for e in facts[:2]:
             if e.get("detail"):
-                lines.append(f"- {esc(_outward(d, e['detail']))}")
+                lines.append(f"- {esc(_outward(e['detail'], mine))}")
             elif len(e["text"]) < 16 and e.get("context"):
-                lines.append(f"- {_code(_outward(d, e['context']), 120)} returned {_code(e['text'])}")
+                lines.append(f"- {_code(_outward(e['context'], mine), 120)} returned {_code(e['text'])}")
             else:
-                lines.append(f"- {_code(_outward(d, e['text']), 160)}")
+                lines.append(f"- {_code(_outward(e['text'], mine), 160)}")
         verdict = "This explains the failures" if top.status == "confirmed" else "This most likely explains the failures"
         lines += ["", f"{verdict}: it points at the {esc(top.layer)} configuration of the affected resources.", ""]
     elif top:
@@ -282,7 +283,7 @@ def render_reply(d: Draft) -> str:
             risk = ("Risk: low; it returns to the configuration that worked. Check that nothing else depends on the change."
                     if p.get("kind") == "mitigate" else
                     "Risk: a configuration change; apply it to the affected resources only and verify with the same command.")
-            lines.append(f"- {esc(_outward(d, p['text']))} {risk}")
+            lines.append(f"- {esc(_outward(p['text'], mine))} {risk}")
         lines.append("")
     spec = _spec_reference(d)
     if spec:
