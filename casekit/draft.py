@@ -68,6 +68,7 @@ class Draft:
     verification: list[dict] = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # not serialised: varies run to run
     redactions: dict = field(default_factory=dict, repr=False)  # local only, never serialised
+    identifiers: dict = field(default_factory=dict, repr=False)  # this case's own (reason.case_identifiers)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,7 +257,7 @@ class Drafter:
                   "resources": case.resources, "symptoms": case.symptoms.strip(), "reported_start": start_phrase,
                   "reported_start_utc": start_utc, "deadline": deadline(case),
                   "log": [{**e.to_dict(), "at_utc": e.at_utc} for e in sorted(case.log, key=lambda e: (e.at_utc, e.line or 0))]},
-            notes=notes, redactions=mapping,
+            notes=notes, redactions=mapping, identifiers=mine,
         )
         timing = Timing()
         t1 = time.perf_counter()

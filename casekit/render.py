@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from .draft import Draft
-from .identifiers import own, scrub
+from .identifiers import scrub
 from .reason import short
 
 UPDATE_WITHIN = {"critical": "30 minutes", "urgent": "30 minutes", "high": "1 hour", "normal": "4 hours",
@@ -49,15 +49,9 @@ def _when(d: Draft) -> str:
     return f"{esc(c['opened'])} (UTC {c.get('opened_utc')})"
 
 
-def _mine(d: Draft) -> dict:
-    c = d.case
-    return own(c.get("title") or "", c.get("symptoms") or "", *(c.get("resources") or []),
-               *(e.text for e in d.evidence), *(e.context for e in d.evidence))
-
-
 def _outward(text: str, mine: dict) -> str:
     """Text for the customer or another team: no source ids, no other customer's identifiers
-    (`mine`: this case's identifiers, `_mine(d)`, computed once per document)."""
+    (`mine`: this case's identifiers, as the draft found them)."""
     t = re.sub(r"\s*\[S\d+\]", "", text)
     t = re.sub(r"\s*Same pattern as [A-Za-z0-9._-]+: .*?\.(?=\s+[A-Z]|\s*$)", "", t)
     t = re.sub(r"\s*The customer's constraint: \".*?\"\.", "", t)
@@ -210,7 +204,7 @@ def _impact(d: Draft) -> str:
 
 
 def render_escalation(d: Draft) -> str:
-    c, mine = d.case, _mine(d)
+    c, mine = d.case, d.identifiers
     top = d.hypotheses[0] if d.hypotheses else None
     impact = _impact(d)
     evidence = [e for h in d.hypotheses[:1] for e in h.evidence_for[:4]]
@@ -256,7 +250,7 @@ def render_reply(d: Draft) -> str:
     with their risks; the spec that explains it; only the questions still open; the start
     time as the customer gave it; when the next update comes. No internal ids, no other
     customer's identifiers."""
-    c, mine = d.case, _mine(d)
+    c, mine = d.case, d.identifiers
     top = d.hypotheses[0] if d.hypotheses else None
     since = f" since {esc(c['reported_start'])}" if c.get("reported_start") else (f" since {esc(c['opened'])}" if c.get("opened") else "")
     lines = [f"Subject: {esc(c.get('title'))}", "", "Hello,", "",
