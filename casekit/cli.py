@@ -97,18 +97,25 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from .index import Index
+    from .index import LANE_NAMES, Index
 
-    hits = Index.open(index_dir(args)).search(args.query, k=args.k, kind=args.kind, service=args.service)
-    if args.json:
+    index = Index.open(index_dir(args))
+    if args.flat or args.kind:
+        lanes = {"": index.search(args.query, k=args.k or 5, kind=args.kind, service=args.service)}
+    else:
+        lanes = index.lanes(args.query, k=args.k or 3, service=args.service)
+    if args.json:  # one list, best first; each hit says its lane
+        hits = sorted((h for hs in lanes.values() for h in hs), key=lambda h: (-h.score, h.chunk.id))
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return 0
-    if not hits:
+    if not any(lanes.values()):
         print("no results")
-    for n, h in enumerate(hits, 1):
-        print(f"{n:>2}. [{h.chunk.kind}] {h.chunk.ref}  (score {h.score:.3f})")
-        snippet = " ".join(h.chunk.text.split())[:200]
-        print(f"    {snippet}")
+    for lane, hits in lanes.items():
+        if lane and hits:
+            print(f"== {LANE_NAMES[lane]}")
+        for n, h in enumerate(hits, 1):
+            print(f"{n:>2}. [{h.chunk.kind}] {h.chunk.ref}  (score {h.score:.3f})")
+            print(f"    {' '.join(h.chunk.text.split())[:200]}")
     return 0
 
 
@@ -278,14 +285,22 @@ def build_parser() -> argparse.ArgumentParser:
     with_index(sp)
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    sp = add("search", cmd_search, "Hybrid (dense + BM25) search over the index.",
+    sp = add("search", cmd_search, "Hybrid (dense + BM25) search over the index, in lanes: past cases, "
+             "documents, specifications.",
+             'Results come in lanes (the best 3 past cases, 3 documents, 3 RFC sections), so a\n'
+             'specification section is never crowded out by similar cases. English and Chinese\n'
+             'find each other (Traditional and Simplified too).\n\n'
              'examples:\n  casekit search "CannotPullContainerError i/o timeout"\n'
-             '  casekit search "what does 504 mean" --kind doc -k 3 --json')
+             '  casekit search "ALB 504 when the backend is slow" -k 5      # 5 per lane\n'
+             '  casekit search "任務無法拉取映像檔 i/o timeout"\n'
+             '  casekit search "what does 504 mean" --kind doc -k 3 --json\n'
+             '  casekit search "conntrack table full" --flat               # one fused list')
     sp.add_argument("query")
-    sp.add_argument("-k", type=_count, default=5, help="number of results (default 5)")
-    sp.add_argument("--kind", choices=["case", "doc"], help="only past cases or only documents")
+    sp.add_argument("-k", type=_count, default=None, help="results per lane (default 3), or in all with --flat/--kind (default 5)")
+    sp.add_argument("--kind", choices=["case", "doc"], help="one list of only past cases or only documents")
+    sp.add_argument("--flat", action="store_true", help="one fused list instead of lanes")
     sp.add_argument("--service", help="only chunks of this service (e.g. ecs)")
-    sp.add_argument("--json", action="store_true", help="print a JSON list, best first")
+    sp.add_argument("--json", action="store_true", help="print a JSON list, best first (each hit has its lane)")
     with_index(sp)
 
     sp = add("draft", cmd_draft, "Draft a cited differential assessment, plan and documents for cases.",

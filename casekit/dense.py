@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .embed import DIM as DEFAULT_DIM  # only used for an index with no vectors at all
+
 APPROX_THRESHOLD = 50_000
 IVF_PROBES = 16
-DEFAULT_DIM = 384  # MiniLM-L6; only used for an index with no vectors at all
+
 
 
 def kind(n: int) -> str:

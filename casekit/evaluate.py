@@ -18,6 +18,7 @@ from .errors import InputError
 from .index import Index
 
 MODES = ("dense", "bm25", "hybrid")
+LANE_K = 3  # what `casekit search` shows per lane
 
 
 def load_queries(path: Path) -> list[dict]:
@@ -55,6 +56,7 @@ class Report:
     k: int
     metrics: dict[str, dict[str, float]]
     misses: dict[str, list[str]] = field(default_factory=dict)
+    lanes: float | None = None  # share of relevant items in the top LANE_K of their own lane
 
     def table(self) -> str:
         names = ["recall@1", "recall@5", "mrr", f"ndcg@{self.k}"]
@@ -63,20 +65,25 @@ class Report:
             lines.append(f"{mode:<8}" + "".join(f"{self.metrics[mode][n]:>11.3f}" for n in names))
         best = max(MODES, key=lambda m: (self.metrics[m]["mrr"], m == "hybrid"))
         lines.append(f"best by MRR: {best}")
+        if self.lanes is not None:
+            lines.append(f"lanes (as `casekit search` shows them): {self.lanes:.3f} of relevant sources in the "
+                         f"top {LANE_K} of their lane")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"queries": self.n, "k": self.k, "metrics": self.metrics, "misses": self.misses}
+        return {"queries": self.n, "k": self.k, "metrics": self.metrics, "lanes_recall": self.lanes,
+                "misses": self.misses}
 
 
-def evaluate(index: Index, queries: list[dict], k: int = 10) -> Report:
+def evaluate(index: Index, queries: list[dict], k: int = 10, **weights) -> Report:
     vecs = embed([q["query"] for q in queries])
+    found_in_lane = total = 0
     sums = {m: {"recall@1": 0.0, "recall@5": 0.0, "mrr": 0.0, f"ndcg@{k}": 0.0} for m in MODES}
     misses: dict[str, list[str]] = {m: [] for m in MODES}
     for q, v in zip(queries, vecs):
         rel = q["relevant"]
         for mode in MODES:
-            hits = index.search(q["query"], k=k, mode=mode, qvec=v)
+            hits = index.search(q["query"], k=k, mode=mode, qvec=v, **weights)
             credited: set[str] = set()
             gains, first = [], None
             for rank, h in enumerate(hits, 1):
@@ -95,9 +102,13 @@ def evaluate(index: Index, queries: list[dict], k: int = 10) -> Report:
             s[f"ndcg@{k}"] += dcg / ideal if ideal else 0.0
             if not first:
                 misses[mode].append(q["query"])
+        lanes = index.lanes(q["query"], k=LANE_K, qvec=v, **weights)
+        for r in rel:
+            total += 1
+            found_in_lane += any(matches(h.chunk.ref, r) for hits in lanes.values() for h in hits)
     n = max(1, len(queries))
     metrics = {m: {name: round(v / n, 4) for name, v in s.items()} for m, s in sums.items()}
-    return Report(len(queries), k, metrics, misses)
+    return Report(len(queries), k, metrics, misses, round(found_in_lane / max(1, total), 4))
 
 
 def run_retrieval_eval(index_dir: Path, queries: Path, k: int = 10) -> Report:

@@ -25,10 +25,10 @@ from .lexical import BM25
 __all__ = ["Hit", "Index", "embed", "build_index", "IndexStats"]
 
 RRF_K = 60
-# Reciprocal rank fusion, BM25 counted twice as much as dense: on the labelled queries
-# (eval/retrieval, 108 queries) this gave MRR 0.926 against 0.910 for equal weights,
-# 0.923 for BM25 alone and 0.861 for dense alone; min-max score fusion did no better.
-DENSE_WEIGHT = 0.5
+# Reciprocal rank fusion weights, chosen on the tuning queries only (eval/retrieval/*.jsonl
+# and tune-extra/; held-out figures in README.md): see bench/tune_retrieval.py.
+DENSE_WEIGHT = 1.0
+BM25_WEIGHT = 0.5
 MAX_PER_FILE = 2  # sections of one document in a result list, so one long guide cannot crowd out the rest
 CITED_SPEC = 0.999  # an RFC section cited by a retrieved note ranks right below the note
 _RFC_CITE = re.compile(r"RFC\s?(\d{3,5})\s?§\s?([0-9A-Z]+(?:\.\d+)*)")
@@ -41,6 +41,19 @@ def __getattr__(name: str):
 
         return getattr(build, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Past cases, runbooks and specifications answer different questions, so results come in
+# lanes: a long runbook or a dozen similar cases can no longer crowd out the RFC section.
+LANES = ("case", "doc", "spec")
+LANE_NAMES = {"case": "past cases", "doc": "documents", "spec": "specifications"}
+
+
+def lane_of(chunk: Chunk) -> str:
+    """'case', 'doc' (runbooks, notes) or 'spec' (an RFC section)."""
+    if chunk.kind == "case":
+        return "case"
+    return "spec" if chunk.id.startswith("rfc:") else "doc"
 
 
 @dataclass
@@ -56,7 +69,8 @@ class Hit:
         c = self.chunk
         return {"id": c.id, "kind": c.kind, "ref": c.ref, "title": c.title, "score": round(self.score, 4),
                 "text": c.text, "dense": round(self.dense, 4), "bm25": round(self.bm25, 4),
-                "service": c.meta.get("service") or None, "source": c.meta.get("source") or c.meta.get("case_id")}
+                "service": c.meta.get("service") or None, "source": c.meta.get("source") or c.meta.get("case_id"),
+                "lane": lane_of(c)}
 
 
 class Index:
@@ -69,6 +83,7 @@ class Index:
         for i, c in enumerate(chunks):
             self._by_group.setdefault(c.group, []).append(i)
         self._kinds = np.asarray([c.kind for c in chunks])
+        self._lanes = np.asarray([lane_of(c) for c in chunks])
         self._services = np.asarray([(c.meta.get("service") or "") for c in chunks])
 
     @property
@@ -93,12 +108,14 @@ class Index:
     def group_chunks(self, group: str) -> list[Chunk]:
         return [self.chunks[i] for i in self._by_group.get(group, [])]
 
-    def _mask(self, kind: str | None, service: str | None) -> np.ndarray | None:
-        if not kind and not service:
+    def _mask(self, kind: str | None, service: str | None, lane: str | None = None) -> np.ndarray | None:
+        if not kind and not service and not lane:
             return None
         mask = np.ones(len(self.chunks), dtype=bool)
         if kind:
             mask &= self._kinds == kind
+        if lane:
+            mask &= self._lanes == lane
         if service:
             mask &= self._services == service.lower()
         return mask
@@ -128,11 +145,12 @@ class Index:
 
     def search(self, query: str, k: int = 5, kind: str | None = None, service: str | None = None,
                mode: str = "hybrid", qvec: np.ndarray | None = None, dense_weight: float = DENSE_WEIGHT,
-               bm25_weight: float = 1.0) -> list[Hit]:
-        """Best `k` sources for `query`, one hit per source (a case, a section)."""
+               bm25_weight: float = BM25_WEIGHT, lane: str | None = None) -> list[Hit]:
+        """Best `k` sources for `query`, one hit per source (a case, a section); `kind`
+        ('case', 'doc'), `lane` (one of LANES) and `service` narrow the candidates."""
         if k <= 0 or not self.chunks:
             return []
-        mask = self._mask(kind, service)
+        mask = self._mask(kind, service, lane)
         pool = max(50, k * 10)
         ranked: dict[int, Hit] = {}
         if mode in ("hybrid", "dense"):
@@ -150,10 +168,35 @@ class Index:
         best = (dense_weight if mode != "bm25" else 0) + (bm25_weight if mode != "dense" else 0)
         for hit in ranked.values():
             hit.score /= best / (RRF_K + 1)
-        if mode == "hybrid" and kind != "case":
+        if mode == "hybrid" and kind != "case" and lane in (None, "doc"):
             self._follow_citations(ranked, mask, top=max(20, k * 2))
         hits = sorted(ranked.values(), key=lambda h: (-h.score, -h.dense, h.chunk.id))
         return _one_per_source(hits)[:k]
+
+    def lanes(self, query: str, k: int = 3, service: str | None = None, qvec: np.ndarray | None = None,
+              **weights) -> dict[str, list[Hit]]:
+        """The best `k` of each lane that the index holds: {'case': [...], 'doc': [...], 'spec': [...]}."""
+        if qvec is None and self.chunks:
+            qvec = embed([query])[0]
+        present = set(self._lanes.tolist())
+        out = {lane: self.search(query, k=k, service=service, qvec=qvec, lane=lane, **weights)
+               for lane in LANES if lane in present}
+        if "spec" in out and out.get("doc"):
+            out["spec"] = self._cited_sections(out["doc"], out["spec"], k)
+        return out
+
+    def _cited_sections(self, docs: list[Hit], specs: list[Hit], k: int) -> list[Hit]:
+        """Source of truth first: an RFC section that a retrieved note cites ('RFC 7231
+        §6.6.5') joins the specification lane with the note's score (just below it)."""
+        merged = {h.chunk.group: h for h in specs}
+        for d in docs:
+            for number, section in _RFC_CITE.findall(d.chunk.text):
+                for i in self._by_group.get(f"rfc:{number}#{section}", [])[:1]:
+                    c = self.chunks[i]
+                    score = d.score * CITED_SPEC
+                    if c.group not in merged or merged[c.group].score < score:
+                        merged[c.group] = Hit(c, score, dense=merged[c.group].dense if c.group in merged else 0.0)
+        return sorted(merged.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
 
     def _follow_citations(self, ranked: dict[int, "Hit"], mask, top: int) -> None:
         """Source of truth first: when a retrieved note cites an RFC section that is in

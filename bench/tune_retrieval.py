@@ -1,0 +1,58 @@
+"""Choose retrieval weights on the tuning queries, then report the held-out ones once.
+
+    python bench/tune_retrieval.py --index-dir .casekit/eval-index
+
+The index should hold corpus/ and the shipped RFCs (`make eval` builds it). Tuning
+queries: eval/retrieval/*.jsonl and eval/retrieval/tune-extra/; held-out:
+eval/retrieval/heldout/ (English and Chinese), never used to choose anything. The score
+a configuration is chosen by is the mean of flat hybrid R@5 and lane recall (relevant
+source in the top 3 of its lane), over all tuning queries.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+from pathlib import Path
+
+from casekit import index as index_mod
+from casekit.evaluate import evaluate, load_queries
+
+ROOT = Path(__file__).resolve().parent.parent / "eval" / "retrieval"
+TUNE = {"core": ROOT, "extra-en": ROOT / "tune-extra" / "en.jsonl", "extra-zh": ROOT / "tune-extra" / "zh.jsonl"}
+HELD = {"held-en": ROOT / "heldout" / "en.jsonl", "held-zh": ROOT / "heldout" / "zh.jsonl"}
+
+
+def score(idx, sets, **cfg):
+    out = {}
+    for name, qs in sets.items():
+        r = evaluate(idx, qs, k=10, **{k: v for k, v in cfg.items() if k.endswith("_weight")})
+        out[name] = (r.metrics["hybrid"]["recall@5"], r.lanes, r.metrics["dense"]["recall@5"], r.metrics["bm25"]["recall@5"])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--index-dir", required=True)
+    args = ap.parse_args()
+    idx = index_mod.Index.open(args.index_dir)
+    tune = {n: load_queries(p) for n, p in TUNE.items()}
+    held = {n: load_queries(p) for n, p in HELD.items()}
+    results = []
+    for dw, per_file in itertools.product((0.5, 1.0, 2.0, 3.0), (1, 2, 3)):
+        index_mod.MAX_PER_FILE = per_file
+        s = score(idx, tune, dense_weight=dw, bm25_weight=1.0)
+        n = sum(len(q) for q in tune.values())
+        obj = sum(len(tune[k]) * (v[0] + v[1]) / 2 for k, v in s.items()) / n
+        results.append((obj, dw, per_file))
+        print(f"dense:bm25 {dw}:1 per-file {per_file}  tune objective {obj:.3f}  " +
+              "  ".join(f"{k} R@5 {v[0]:.3f} lanes {v[1]:.3f}" for k, v in s.items()), flush=True)
+    obj, dw, per_file = max(results)
+    print(f"\nchosen on tuning queries: dense:bm25 {dw}:1, per-file cap {per_file} (objective {obj:.3f})")
+    index_mod.MAX_PER_FILE = per_file
+    for name, sets in (("tuning", tune), ("held-out", held)):
+        for k, v in score(idx, sets, dense_weight=dw, bm25_weight=1.0).items():
+            print(f"{name:<9} {k:<9} dense R@5 {v[2]:.3f}  bm25 R@5 {v[3]:.3f}  hybrid R@5 {v[0]:.3f}  lanes {v[1]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
