@@ -33,12 +33,15 @@ def score(idx, sets, **cfg):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index-dir", required=True)
+    ap.add_argument("--dense-weights", default="0.5,1,2,3", help="dense:BM25 weights to try (BM25 is 1)")
+    ap.add_argument("--per-file", default="1,2,3", help="caps on sections of one document to try")
     args = ap.parse_args()
     idx = index_mod.Index.open(args.index_dir)
     tune = {n: load_queries(p) for n, p in TUNE.items()}
     held = {n: load_queries(p) for n, p in HELD.items()}
     results = []
-    for dw, per_file in itertools.product((0.5, 1.0, 2.0, 3.0), (1, 2, 3)):
+    grid = itertools.product([float(x) for x in args.dense_weights.split(",")], [int(x) for x in args.per_file.split(",")])
+    for dw, per_file in grid:
         index_mod.MAX_PER_FILE = per_file
         s = score(idx, tune, dense_weight=dw, bm25_weight=1.0)
         n = sum(len(q) for q in tune.values())

@@ -28,8 +28,8 @@ RRF_K = 60
 # Reciprocal rank fusion weights, chosen on the tuning queries only (eval/retrieval/*.jsonl
 # and tune-extra/; held-out figures in README.md): see bench/tune_retrieval.py.
 DENSE_WEIGHT = 1.0
-BM25_WEIGHT = 0.5
-MAX_PER_FILE = 2  # sections of one document in a result list, so one long guide cannot crowd out the rest
+BM25_WEIGHT = 1 / 3
+MAX_PER_FILE = 3  # sections of one document in a result list, so one long guide cannot crowd out the rest
 CITED_SPEC = 0.999  # an RFC section cited by a retrieved note ranks right below the note
 _RFC_CITE = re.compile(r"RFC\s?(\d{3,5})\s?§\s?([0-9A-Z]+(?:\.\d+)*)")
 

@@ -41,6 +41,9 @@ def _norm(t: str) -> str:
     return t
 
 
+# Kana mark Japanese: its kanji share characters with Chinese but not words, so a Chinese
+# query would match them by accident (the RFC 5246 copy in ../shared carries Japanese lines).
+_KANA = re.compile("[\u3040-\u30ff]")
 # Han characters too common to say anything on their own (they still count inside bigrams).
 STOP_HAN = frozenset("的了是在我有和就不人都一也很到要说会这那你他她它们个吗吧呢啊着把被让给对与及或而")
 
@@ -50,7 +53,7 @@ def tokenize(text: str) -> list[str]:
     their pairs."""
     text = unicodedata.normalize("NFKC", text)
     out: list[str] = []
-    if HAN_RUN.search(text):
+    if HAN_RUN.search(text) and not _KANA.search(text):
         for run in HAN_RUN.findall(fold(text)):
             out.extend(c for c in run if c not in STOP_HAN)
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
