@@ -16,14 +16,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .hanzi import HAN_RUN
+
 EMBED_BATCH = 32
 TORCH_FROM = 64  # texts at once from which MiniLM runs on torch (index builds)
 MINILM_DIM, USE_DIM = 384, 512
 DIM = MINILM_DIM + USE_DIM
 
 
+def for_minilm(text: str) -> str:
+    """What MiniLM reads of a text: Han characters are not in its vocabulary (they become
+    [UNK], and any two Chinese texts then look alike), so it sees the rest: the English
+    words, error strings and identifiers that mixed text carries. USE reads the whole text."""
+    return HAN_RUN.sub(" ", text) if HAN_RUN.search(text) else text
+
+
 def _minilm(texts: list[str], on_torch: bool) -> np.ndarray:
     from . import models
+
+    texts = [for_minilm(t) for t in texts]
 
     if not on_torch:
         return models.bert_encoder().encode(texts)
@@ -62,8 +73,15 @@ def embed(texts: list[str], progress: bool = False) -> np.ndarray:
     return out
 
 
+# Bump when the way texts become vectors changes with the same models: indexes rebuild.
+RECIPE = "2: [MiniLM without Han characters | USE] / sqrt(2)"
+
+
 def embedding_fingerprint() -> dict:
-    """Which embedding models made the vectors: an index built with others is refused."""
+    """Which embedding models (and recipe) made the vectors: an index built otherwise is refused."""
+    import hashlib
+
     from .models import EMBEDDING_ID, embedding_hash
 
-    return {"id": EMBEDDING_ID, "sha256": embedding_hash(), "dim": DIM}
+    sha = hashlib.sha256(f"{embedding_hash()}\n{RECIPE}".encode()).hexdigest()
+    return {"id": EMBEDDING_ID, "sha256": sha, "dim": DIM, "recipe": RECIPE}
