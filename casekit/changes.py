@@ -2,8 +2,9 @@
 
 A case is a living record: the engineer logs what was seen, done and answered, and drafts
 again. `changes(previous, current)` compares two drafts (their JSON objects) of one case:
-hypotheses that rose, fell, were ruled out, are new or are no longer listed; the questions
-answered in the log since; how many log entries were added.
+hypotheses that the case's evidence now confirms, that rose or fell in the ranking (by rank,
+then by likelihood as shown), that were ruled out (now contradicted), are new or are no longer
+listed; the questions answered in the log since; how many log entries were added.
 
 A hypothesis is known by its layer and side (`network/customer`): the differential has at
 most one hypothesis per layer and side, and its wording changes with the evidence while
@@ -30,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-KINDS = ("rose", "fell", "ruled_out", "new", "gone")
+KINDS = ("confirmed", "rose", "fell", "ruled_out", "new", "gone")  # each hypothesis in at most one
 
 
 def hypothesis_key(h: dict) -> str:
@@ -111,6 +112,8 @@ def changes(previous: dict | None, current: dict) -> dict | None:
             lists["new"].append(item)
         elif row["status"] == "contradicted" and was["status"] != "contradicted":
             lists["ruled_out"].append(item)
+        elif row["status"] == "confirmed" and was["status"] != "confirmed":
+            lists["confirmed"].append(item)
         elif (m := _moved(was, row)) < 0:
             lists["rose"].append(item)
         elif m > 0:

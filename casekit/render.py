@@ -27,7 +27,8 @@ SINCE_NOTHING = "nothing changed (no new log entry, the same hypotheses in the s
 SINCE_SAME_RANKING = "the hypotheses kept their order and likelihoods"
 SINCE_LOG_ENTRIES = ("{n} new log entry", "{n} new log entries")  # one, several
 SINCE_ANSWERED = "answered \"{question}\": \"{answer}\""
-SINCE_KIND = {"rose": "rose", "fell": "fell", "ruled_out": "ruled out", "new": "new", "gone": "no longer listed"}
+SINCE_KIND = {"confirmed": "confirmed", "rose": "rose", "fell": "fell", "ruled_out": "ruled out", "new": "new",
+              "gone": "no longer listed"}
 SINCE_RANK_MOVED = "#{before} → #{after}"
 SINCE_RANK_KEPT = "#{rank}"
 SINCE_RANK_GONE = "was #{rank}"
@@ -127,6 +128,12 @@ def _change_cells(item: dict) -> tuple[str, str, str]:
     return rank, f"{shown(was['likelihood'])} → {shown(now['likelihood'])}", status
 
 
+def _change_phrase(kind: str, hypothesis: str, rank: str, likelihood: str, status: str) -> str:
+    """'network/customer (#2 → #1, 0.40 → 0.72)', and the change of status unless the kind says it."""
+    said = kind in ("ruled_out", "confirmed") or "→" not in status
+    return f"{hypothesis} ({rank}, {likelihood}" + ("" if said else f", {status}") + ")"
+
+
 def changes_rows(block: dict | None) -> list[tuple[str, str, str, str, str]]:
     """The changed hypotheses as rows (what happened, hypothesis, rank, likelihood, status):
     the one place the Markdown sentence and the notebook form read them from."""
@@ -149,12 +156,9 @@ def changes_sentence(block: dict | None) -> str | None:
     parts += [SINCE_ANSWERED.format(question=short(a["question"], 100), answer=short(a["answer"], 100))
               for a in block["answered"]]
     for kind in KINDS:
-        items = block.get(kind) or []
-        if items:
-            cells = [(item["hypothesis"], *_change_cells(item)) for item in items]
-            parts.append(f"{SINCE_KIND[kind]}: " + ", ".join(
-                f"{h} ({rank}, {lk}" + (f", {status}" if "→" in status and kind != "ruled_out" else "") + ")"
-                for h, rank, lk, status in cells))
+        rows = [(item["hypothesis"], *_change_cells(item)) for item in block.get(kind) or []]
+        if rows:
+            parts.append(f"{SINCE_KIND[kind]}: " + ", ".join(_change_phrase(kind, *row) for row in rows))
     if not any(block.get(k) for k in KINDS):
         parts.append(SINCE_SAME_RANKING)
     return f"{SINCE_LEAD}: " + "; ".join(parts) + "."

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from casekit.case import append_log, load_cases
+from casekit.changes import KINDS
 from casekit.reason import QUESTIONS
 from casekit.render import changes_rows, changes_sentence, render_assessment, render_worklog, write_draft
 from conftest import INBOX
@@ -67,7 +68,7 @@ def test_an_answer_against_the_leader_is_recorded_as_ruled_out_and_rose_and_a_re
     risen = by_key(ch["rose"])[f"{top['layer']}/{top['side']}"]
     assert risen["after"]["rank"] == 1 < risen["before"]["rank"]
     # every hypothesis of either draft is accounted for once, and nothing is listed twice
-    listed = [i["hypothesis"] for k in ("rose", "fell", "ruled_out", "new", "gone") for i in ch[k]]
+    listed = [i["hypothesis"] for k in KINDS for i in ch[k]]
     assert len(listed) == len(set(listed))
     # the documents say it in one paragraph, from the same rows
     sentence = changes_sentence(ch)
@@ -82,7 +83,7 @@ def test_an_answer_against_the_leader_is_recorded_as_ruled_out_and_rose_and_a_re
     assert again[0]["changes"]["answered"] == ch["answered"]
 
 
-def test_an_observed_line_that_lifts_the_second_hypothesis_records_rose_and_fell(drafter, tmp_path):
+def test_an_observed_line_that_confirms_the_second_hypothesis_lifts_it_and_the_leader_fell(drafter, tmp_path):
     path, out = copy_case(tmp_path, "NEW-0016"), tmp_path / "out"
     first, _, _ = draft_into(drafter, path, out)
     (a, _, _, _), (b, _, _, _) = ranking(first)[:2]
@@ -92,11 +93,12 @@ def test_an_observed_line_that_lifts_the_second_hypothesis_records_rose_and_fell
     second, _, md = draft_into(drafter, path, out)
     ch = second["changes"]
     assert ch["answered"] == [] and ch["new_log_entries"] == 1
-    assert by_key(ch["rose"])[b]["before"]["rank"] == 2 and by_key(ch["rose"])[b]["after"]["rank"] == 1
+    up = by_key(ch["confirmed"])[b]  # confirmed says more than rose: it is listed there, with its ranks
+    assert (up["before"]["rank"], up["after"]["rank"], up["after"]["status"]) == (2, 1, "confirmed")
     fell = by_key(ch["fell"])[a]
     assert (fell["before"]["rank"], fell["after"]["rank"]) == (1, 2) and fell["after"]["status"] != "contradicted"
-    assert ch["ruled_out"] == [] and ch["new"] == [] and ch["gone"] == []
-    assert f"rose: {b} (#2 → #1" in md.decode() and f"fell: {a} (#1 → #2" in md.decode()
+    assert ch["rose"] == ch["ruled_out"] == ch["new"] == ch["gone"] == []
+    assert f"confirmed: {b} (#2 → #1" in md.decode() and f"fell: {a} (#1 → #2" in md.decode()
 
 
 def test_no_usable_previous_draft_means_no_changes_block(drafter, tmp_path):
@@ -113,10 +115,31 @@ def test_a_log_entry_that_moves_nothing_says_so(drafter, tmp_path):
     draft_into(drafter, path, out)
     append_log(path, "customer asked for an update by 16:00", "agreement", at=AT)
     d, _, _ = draft_into(drafter, path, out)
-    assert d["changes"]["new_log_entries"] == 1 and not any(d["changes"][k] for k in ("rose", "fell", "ruled_out", "new", "gone"))
+    assert d["changes"]["new_log_entries"] == 1 and not any(d["changes"][k] for k in KINDS)
     assert changes_sentence(d["changes"]) == ("Since the previous draft: 1 new log entry; the hypotheses kept their "
                                               "order and likelihoods.")
     # the in-memory draft renders the same paragraph the file has
     dd = drafter.draft(load_cases(path)[0])
     dd.changes = d["changes"]
     assert changes_sentence(d["changes"]) in render_assessment(dd) and changes_sentence(d["changes"]) in render_worklog(dd)
+
+
+def test_a_logged_result_that_confirms_the_leader_is_reported_as_confirmed(drafter, tmp_path):
+    """The rounds of notebooks/05-living-case.ipynb: two answers, then an action and its result."""
+    path, out = copy_case(tmp_path, "NEW-0016"), tmp_path / "out"
+    d = draft_into(drafter, path, out)[0]
+    for n, text in enumerate(["Yes, with nginx back in front of one target group the 502s stop there",
+                              "Yes, curl from the ALB subnet to port 3000 of a task succeeds every time"]):
+        append_log(path, text, "reported", at=f"2026-03-25 10:{n}0 +00:00", answer=d["next_question"]["text"])
+        d = draft_into(drafter, path, out)[0]
+    lead = f"{d['assessment']['hypotheses'][0]['layer']}/{d['assessment']['hypotheses'][0]['side']}"
+    append_log(path, "set server.keepAliveTimeout to 65000 ms (above the ALB idle timeout of 60 s) on one task", "action",
+               at="2026-03-25 11:00 +00:00")
+    append_log(path, "the changed task served 40,000 requests in two hours without a 502", "result", at="2026-03-25 13:00 +00:00")
+    d, _, md = draft_into(drafter, path, out)
+    ch = d["changes"]
+    assert d["assessment"]["hypotheses"][0]["status"] == "confirmed"
+    assert [(i["hypothesis"], i["before"]["status"], i["after"]["status"]) for i in ch["confirmed"]] == [
+        (lead, "supported", "confirmed")]
+    assert ch["new_log_entries"] == 2 and ch["answered"] == []
+    assert f"confirmed: {lead} (#1, " in md.decode()
