@@ -325,12 +325,13 @@ def render_reply(d: Draft) -> str:
     lines = [f"Subject: {esc(c.get('title'))}", "", "Hello,", "",
              f"Thank you for the details. We understand the impact you describe{since}, and we are working on it now.", ""]
     if top and top.status in ("confirmed", "supported"):
-        facts = [e for e in top.evidence_for if e.get("detail")][:1] + [e for e in top.evidence_for if not e.get("detail")][:2]
+        found = [e for e in top.evidence_for if e.get("origin") != "reported"]  # not the customer's own answers back
+        facts = [e for e in found if e.get("detail")][:1] + [e for e in found if not e.get("detail")][:2]
         lines += ["What we found in the data you sent:", ""]
         for e in facts[:2]:
             if e.get("detail"):
                 lines.append(f"- {esc(_outward(e['detail'], mine))}")
-            elif len(e["text"]) < 16 and e.get("context"):
+            elif len(e["text"]) < 16 and e.get("context") and e.get("section") != "Log":  # a command's bare result
                 lines.append(f"- {_code(_outward(e['context'], mine), 120)} returned {_code(e['text'])}")
             else:
                 lines.append(f"- {_code(_outward(e['text'], mine), 160)}")
