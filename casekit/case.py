@@ -707,6 +707,17 @@ def _new_entry(path: Path, case: Case, text: str, kind: str, at: Any, answer: st
         raise InputError(path, str(e)) from None
 
 
+def new_log_entry(case: Case, text: str, kind: str = "observed", at: str | datetime | None = None,
+                  answer: str | None = None, path: str | Path = "<form>") -> LogEntry:
+    """A checked log entry for `case`, not yet in any file (the notebook form holds it until
+    it saves with `append_log`). `at` defaults to now in the case's timezone, as in
+    `append_log`; raises InputError naming `path`."""
+    path = Path(path)
+    if not _fold(text):
+        raise InputError(path, "log text is empty")
+    return _new_entry(path, case, text, kind, at, answer)
+
+
 def check_log_args(path: str | Path, text: str, kind: str) -> None:
     """Refuse what `append_log` would refuse before reading the file (kind, empty text, JSONL)."""
     path = Path(path)

@@ -68,6 +68,7 @@ class Draft:
     timeline: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     verification: list[dict] = field(default_factory=list)
+    changes: dict | None = None  # since the previous draft of this case (casekit.changes); set when written
     timings: dict = field(default_factory=dict)  # not serialised: varies run to run
     redactions: dict = field(default_factory=dict, repr=False)  # local only, never serialised
     identifiers: dict = field(default_factory=dict, repr=False)  # this case's own (reason.case_identifiers)
@@ -91,6 +92,7 @@ class Draft:
             "case": self.case,
             "notes": self.notes,
             "verification": self.verification,
+            "changes": self.changes,
             "provenance": self.provenance,
         }
 

@@ -98,11 +98,17 @@ def short(text: str, n: int = 140) -> str:
     return (cut[: cut.rfind(" ")] if " " in cut[n // 2:] else cut) + " …"
 
 
+# An answer logged to a question the draft asked (`casekit log --answer`), as a clause.
+ANSWER_CLAUSE = "the answer `{answer}` to \"{question}\""
+
+
 def describe(e: Evidence, sid: str | None) -> str:
     """An evidence line as a clause of a statement, with its citation."""
     ref = f" [{sid}]" if sid else ""
     if e.detail:
         return f"{e.detail}{ref}"
+    if e.section == "Log" and e.context:  # an answer: 'no' means what it answers
+        return ANSWER_CLAUSE.format(answer=short(e.text, 100), question=short(e.context, 90)) + ref
     if len(e.text) < 16 and e.context:  # a bare result ('[]', 'null') means what its command asked
         return f"`{short(e.context, 100)}` returned `{e.text}`{ref}"
     return f"`{short(e.text, 120)}`{ref}"
@@ -445,7 +451,7 @@ def answered(case: Case) -> list[tuple[Evidence, str, object, bool]]:
         if match is None or yes is None:
             continue
         origin = "reported" if entry.kind == "reported" else "observed"
-        e = Evidence(entry.text, "comparison", entry.line, origin, "Log", entry.at_utc)
+        e = Evidence(entry.text, "comparison", entry.line, origin, "Log", entry.at_utc, context=entry.answers)
         out.append((e, match[0], match[1], yes))
     return out
 

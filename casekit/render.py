@@ -13,12 +13,26 @@ import html
 import re
 from pathlib import Path
 
+from .changes import KINDS, changes, nothing_changed, previous_draft, shown
 from .draft import Draft
 from .identifiers import scrub
 from .reason import short
 
 UPDATE_WITHIN = {"critical": "30 minutes", "urgent": "30 minutes", "high": "1 hour", "normal": "4 hours",
                  "low": "1 business day"}
+
+# "What changed since the previous draft" (changes_sentence, changes_rows), every word of it in one place.
+SINCE_LEAD = "Since the previous draft"
+SINCE_NOTHING = "nothing changed (no new log entry, the same hypotheses in the same order)"
+SINCE_SAME_RANKING = "the hypotheses kept their order and likelihoods"
+SINCE_LOG_ENTRIES = ("{n} new log entry", "{n} new log entries")  # one, several
+SINCE_ANSWERED = "answered \"{question}\": \"{answer}\""
+SINCE_KIND = {"confirmed": "confirmed", "rose": "rose", "fell": "fell", "ruled_out": "ruled out", "new": "new",
+              "gone": "no longer listed"}
+SINCE_RANK_MOVED = "#{before} → #{after}"
+SINCE_RANK_KEPT = "#{rank}"
+SINCE_RANK_GONE = "was #{rank}"
+SINCE_COLUMNS = ("change", "hypothesis", "rank", "likelihood", "status")  # changes_rows, as a table
 
 
 def esc(text: str | None) -> str:
@@ -101,6 +115,55 @@ def is_is_not_table(d: Draft) -> list[str]:
     return ["| | IS | IS NOT |", "|---|---|---|"] + [f"| {label} | {cell(a)} | {cell(b)} |" for label, a, b in rows]
 
 
+def _change_cells(item: dict) -> tuple[str, str, str]:
+    """(rank, likelihood, status) of one changed hypothesis, before → after where it moved."""
+    was, now = item.get("before"), item.get("after")
+    if now is None:
+        return SINCE_RANK_GONE.format(rank=was["rank"]), shown(was["likelihood"]), was["status"]
+    if was is None:
+        return SINCE_RANK_KEPT.format(rank=now["rank"]), shown(now["likelihood"]), now["status"]
+    rank = (SINCE_RANK_KEPT.format(rank=now["rank"]) if was["rank"] == now["rank"]
+            else SINCE_RANK_MOVED.format(before=was["rank"], after=now["rank"]))
+    status = now["status"] if was["status"] == now["status"] else f"{was['status']} → {now['status']}"
+    return rank, f"{shown(was['likelihood'])} → {shown(now['likelihood'])}", status
+
+
+def _change_phrase(kind: str, hypothesis: str, rank: str, likelihood: str, status: str) -> str:
+    """'network/customer (#2 → #1, 0.40 → 0.72)', and the change of status unless the kind says it."""
+    said = kind in ("ruled_out", "confirmed") or "→" not in status
+    return f"{hypothesis} ({rank}, {likelihood}" + ("" if said else f", {status}") + ")"
+
+
+def changes_rows(block: dict | None) -> list[tuple[str, str, str, str, str]]:
+    """The changed hypotheses as rows (what happened, hypothesis, rank, likelihood, status):
+    the one place the Markdown sentence and the notebook form read them from."""
+    if not block:
+        return []
+    return [(SINCE_KIND[k], item["hypothesis"], *_change_cells(item)) for k in KINDS for item in block.get(k) or []]
+
+
+def changes_sentence(block: dict | None) -> str | None:
+    """'Since the previous draft: ...' in plain text (escape it for Markdown or HTML), or None
+    when there is no previous draft (casekit.changes)."""
+    if not block:
+        return None
+    if nothing_changed(block):
+        return f"{SINCE_LEAD}: {SINCE_NOTHING}."
+    parts = []
+    if block["new_log_entries"]:
+        n = block["new_log_entries"]
+        parts.append(SINCE_LOG_ENTRIES[n != 1].format(n=n))
+    parts += [SINCE_ANSWERED.format(question=short(a["question"], 100), answer=short(a["answer"], 100))
+              for a in block["answered"]]
+    for kind in KINDS:
+        rows = [(item["hypothesis"], *_change_cells(item)) for item in block.get(kind) or []]
+        if rows:
+            parts.append(f"{SINCE_KIND[kind]}: " + ", ".join(_change_phrase(kind, *row) for row in rows))
+    if not any(block.get(k) for k in KINDS):
+        parts.append(SINCE_SAME_RANKING)
+    return f"{SINCE_LEAD}: " + "; ".join(parts) + "."
+
+
 def render_assessment(d: Draft) -> str:
     c = d.case
     out = [f"# {esc(d.case_id)}: {esc(c.get('title'))}", ""]
@@ -125,6 +188,9 @@ def render_assessment(d: Draft) -> str:
     else:
         out.append("_No signs found in the Objective section._")
     out += ["", "## Assessment", "", f"{inline(d.summary['text'])} {cite(d.summary['citations'])}", ""]
+    since = changes_sentence(d.changes)
+    if since:
+        out += [esc(since), ""]
     if d.hypotheses:
         out += ["### Hypotheses (most likely first)", ""]
         for n, h in enumerate(d.hypotheses, 1):
@@ -162,6 +228,9 @@ def render_worklog(d: Draft) -> str:
         f"- **Next step:** {inline(nxt)}",
         "- **Deadline:** " + (f"\"{esc(c['deadline'])}\" (customer)" if c.get("deadline") else "none stated"),
     ]
+    since = changes_sentence(d.changes)
+    if since:
+        hand.append(f"- {esc(since)}")
     ev = []
     for e in d.evidence[:14]:
         tag = {"observed": "[observed]", "reported": "[reported]", "inferred": "[inferred]"}.get(e.origin, f"[{e.origin}]")
@@ -256,12 +325,13 @@ def render_reply(d: Draft) -> str:
     lines = [f"Subject: {esc(c.get('title'))}", "", "Hello,", "",
              f"Thank you for the details. We understand the impact you describe{since}, and we are working on it now.", ""]
     if top and top.status in ("confirmed", "supported"):
-        facts = [e for e in top.evidence_for if e.get("detail")][:1] + [e for e in top.evidence_for if not e.get("detail")][:2]
+        found = [e for e in top.evidence_for if e.get("origin") != "reported"]  # not the customer's own answers back
+        facts = [e for e in found if e.get("detail")][:1] + [e for e in found if not e.get("detail")][:2]
         lines += ["What we found in the data you sent:", ""]
         for e in facts[:2]:
             if e.get("detail"):
                 lines.append(f"- {esc(_outward(e['detail'], mine))}")
-            elif len(e["text"]) < 16 and e.get("context"):
+            elif len(e["text"]) < 16 and e.get("context") and e.get("section") != "Log":  # a command's bare result
                 lines.append(f"- {_code(_outward(e['context'], mine), 120)} returned {_code(e['text'])}")
             else:
                 lines.append(f"- {_code(_outward(e['text'], mine), 160)}")
@@ -299,11 +369,16 @@ def render_all(d: Draft) -> str:
 
 def write_draft(draft: Draft, out_dir: str | Path) -> list[Path]:
     """`<id>.md` then `<id>.json`, each atomically: the JSON, written last, marks the
-    draft complete (batch resumption relies on it)."""
+    draft complete (batch resumption relies on it).
+
+    When `<id>.json` is already there (the previous draft of this case), the new draft
+    records what changed since (`draft.changes`, by the rule of casekit.changes) before
+    either file is written."""
     from .fsutil import atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    draft.changes = changes(previous_draft(out / f"{draft.case_id}.json"), draft.to_dict())
     m = atomic_write(out / f"{draft.case_id}.md", render_all(draft))
     j = atomic_write(out / f"{draft.case_id}.json", draft.to_json())
     return [j, m]

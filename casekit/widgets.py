@@ -9,17 +9,24 @@ extracted from Objective appear live under it. Buttons find similar cases, draft
 assessment, export the documents and save the case file. Each citation [n] opens its source
 excerpt in the panel beside the assessment. Errors appear in the form, never as tracebacks.
 Everything shown is HTML-escaped.
+
+The case is a living record: the log panel adds entries of any kind, the buttons under the
+next question answer it (re-drafting at once), and the assessment opens with what changed
+since the previous draft (casekit.changes: the draft the form showed before, else the one
+in the export folder). Saving appends the new log entries to the case file, every other
+byte kept, when nothing else in the form was changed.
 """
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
 
-from .case import INDUSTRIES, SEVERITIES, Case, load_cases, write_case
+from .case import INDUSTRIES, LOG_KINDS, LOG_SECTION, SEVERITIES, Case, LogEntry, load_cases, write_case
 from .errors import CaseKitError
 from .signs import extract
 
@@ -37,6 +44,8 @@ class SoapApp:
         self.index_dir, self.model = default_index_dir(index_dir), model
         self._drafter = None
         self.base: Case | None = None  # the loaded case: fields the form does not show survive a save
+        self.pending: list[LogEntry] = []  # log entries added in the form, not yet in the case file
+        self._opened_shown: tuple[str, str] | None = None  # (started, tz) as set_case showed base.opened
         self.draft = None
         lay = W.Layout(width="100%")
         self.title = W.Text(description="Title", layout=lay)
@@ -67,11 +76,22 @@ class SoapApp:
         self.checklist = W.VBox()
         self.plots = W.Output()
         self.similar_view = W.HTML()
+        self.log_kind = W.Dropdown(description="Kind", options=LOG_KINDS, value="observed", layout=W.Layout(width="220px"))
+        self.log_text = W.Text(description="Entry", placeholder="what was seen, done, agreed or handed over",
+                               layout=W.Layout(width="45%"))
+        self.log_at = W.Text(description="At", placeholder="now, or 2026-03-02 14:40 +08:00", layout=W.Layout(width="280px"))
+        self.b_log = W.Button(description="Add to log", icon="plus")
+        self.answer_text = W.Text(description="Answer", placeholder="free text, e.g. no, nothing changed on Friday",
+                                  layout=W.Layout(width="50%"))
+        self.b_answer = W.Button(description="Answer")
+        self.log_view = W.HTML()
         self.b_load.on_click(lambda _: self._guard(self.load_file))
         self.b_save.on_click(lambda _: self._guard(self.save_file))
         self.b_similar.on_click(lambda _: self._guard(self.find_similar))
         self.b_draft.on_click(lambda _: self._guard(lambda: (self.run_draft(), self.plot())))
         self.b_export.on_click(lambda _: self._guard(self.export))
+        self.b_log.on_click(lambda _: self._guard(self._add_typed_entry))
+        self.b_answer.on_click(lambda _: self._guard(self.answer))
         self.logs.observe(lambda _: self._guard(self.update_signs), names="value")
         self.tz.observe(lambda _: self._guard(self.update_signs), names="value")
         subjective = W.VBox([W.HTML("<h3>Subjective: what the customer reports (symptoms)</h3>"), self.case_id, self.title,
@@ -81,14 +101,17 @@ class SoapApp:
                             W.HTML("<b>Signs found</b> (from Objective only)"), self.signs_view])
         actions = W.HBox([self.b_similar, self.b_draft, self.b_export, self.export_dir])
         files = W.HBox([self.path, self.b_load, self.b_save])
+        log_panel = W.VBox([W.HTML("<h3>Case log: what was seen, done, agreed and answered</h3>"),
+                            W.HBox([self.log_kind, self.log_text, self.log_at, self.b_log]), self.log_view])
         result = W.VBox([W.HTML("<h3>Assessment and plan</h3>"), W.HBox([self.assessment, self.source_view]),
-                         W.HTML("<h3>Missing information and next question</h3>"), self.checklist,
+                         W.HTML("<h3>Missing information and next question</h3>"), self.checklist, log_panel,
                          W.HTML("<h3>Timeline and metrics</h3>"), self.plots, self.similar_view])
         self.widget = W.VBox([files, subjective, objective, actions, self.progress, self.message, result])
         self.widget.add_class("casekit-soap")
         if case is not None:
             self.set_case(case if isinstance(case, Case) else load_cases(case)[0])
         self.update_signs()
+        self.show_log()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -117,13 +140,14 @@ class SoapApp:
     # ------------------------------------------------------------------ case <-> form
 
     def set_case(self, case: Case) -> None:
-        self.base = case
+        self.base, self.pending = case, []
         self.case_id.value, self.title.value = case.id, case.title
         self.report.value = case.symptoms
         self.logs.value = case.objective
         m = re.match(r"^\s*(\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?)\s*(.*)$", case.opened or "")
         self.started.value = m.group(1) if m else ""
         self.tz.value = (m.group(2) if m and m.group(2) else "UTC")
+        self._opened_shown = (self.started.value, self.tz.value)
         self.resources.value = ", ".join(case.resources)
         self.industry.value = case.industry or "other"
         self.severity.value = case.severity or "normal"
@@ -137,6 +161,7 @@ class SoapApp:
         import copy
 
         from .case import case_from_dict
+        from .lang import section_key
 
         base = copy.deepcopy(self.base) if self.base else Case(id="x", title="x")
         fields = {**base.fields(), "id": self.case_id.value.strip(), "title": self.title.value.strip(),
@@ -145,23 +170,50 @@ class SoapApp:
         for k, w in (("service", self.service), ("impact", self.impact), ("need", self.need)):
             if w.value.strip():
                 fields[k] = w.value.strip()
-        if self.started.value.strip():
+        if self.base and base.opened and (self.started.value, self.tz.value) == self._opened_shown:
+            fields["opened"] = base.opened  # untouched in the form: kept as written
+        elif self.started.value.strip():
             fields["opened"] = f"{self.started.value.strip()} {self.tz.value.strip() or 'UTC'}"
         sections = dict(base.sections) if self.base else {}
-        sections.update({"Subjective": self.report.value, "Objective": self.logs.value})
+        for name, w in (("Subjective", self.report), ("Objective", self.logs)):  # under the heading as written
+            sections[next((h for h in sections if section_key(h) == section_key(name)), name)] = w.value
         if self.metrics.value.strip():
             sections["Metrics"] = self.metrics.value
-        return case_from_dict(Path(self.path.value or "<form>"), {**fields, "sections": sections})
+        case = case_from_dict(Path(self.path.value or "<form>"), {**fields, "sections": sections})
+        log = [*(base.log if self.base else []), *self.pending]
+        return replace(case, log=log, log_heading=base.log_heading if self.base and base.log_heading else
+                       (LOG_SECTION if log else None))
 
     def load_file(self) -> None:
         self.set_case(load_cases(self.path.value.strip())[0])
         self.update_signs()
+        self.show_log()
         self.message.value = f"<span class='casekit-ok'>Loaded {esc(self.base.id)}.</span>"
 
     def save_file(self) -> Path:
-        p = write_case(self.case(), self.path.value.strip() or f"{self.case_id.value}.md")
-        self.message.value = f"<span class='casekit-ok'>Saved {esc(str(p))}.</span>"
-        return p
+        """Write the case file. The log only grows: entries added in the form are appended to
+        the file's log (with `append_log`, every other byte kept, when nothing else in the
+        form changed), and entries the file gained meanwhile (`casekit log`) are kept."""
+        from .case import append_log
+
+        path = Path(self.path.value.strip() or f"{self.case_id.value}.md")
+        form, on_disk = self.case(), _readable_case(path)
+        if on_disk is None or on_disk.id != form.id:
+            write_case(form, path)
+            done = f"Saved {esc(str(path))}."
+        else:
+            added = [e for e in self.pending if e not in on_disk.log]
+            if replace(form, log=on_disk.log, log_heading=on_disk.log_heading) == on_disk:
+                for e in added:
+                    append_log(path, e.text, e.kind, at=e.at, answer=e.answers)
+                done = f"Saved {esc(str(path))}: {len(added)} log entr{'y' if len(added) == 1 else 'ies'} appended, every other byte kept."
+            else:
+                write_case(replace(form, log=[*on_disk.log, *added], log_heading=on_disk.log_heading or form.log_heading), path)
+                done = f"Saved {esc(str(path))}."
+        self.base, self.pending = load_cases(path)[0], []
+        self.show_log()
+        self.message.value = f"<span class='casekit-ok'>{done}</span>"
+        return path
 
     # ------------------------------------------------------------------ actions
 
@@ -191,13 +243,67 @@ class SoapApp:
         return hits
 
     def run_draft(self):
+        from .changes import changes
+
         self._step(1, "loading")
         d = self.drafter()
         self._step(2, "drafting")
-        self.draft = d.draft(self.case())
+        draft = d.draft(self.case())
+        draft.changes = changes(self._previous(draft.case_id), draft.to_dict())
+        self.draft = draft
         self._step(3, "rendering")
         self.show_draft()
         return self.draft
+
+    def _previous(self, case_id: str) -> dict | None:
+        """What a new draft is compared with: the draft the form shows, else the exported one."""
+        from .changes import previous_draft
+
+        if self.draft is not None and self.draft.case_id == case_id:
+            return self.draft.to_dict()
+        return previous_draft(Path(self.export_dir.value or "out") / f"{case_id}.json")
+
+    # ------------------------------------------------------------------ the case log
+
+    def add_log(self, text: str, kind: str = "observed", at: str | None = None, answers: str | None = None) -> LogEntry:
+        """One entry into the form's log (Save writes it to the case file); re-drafts when a
+        draft is shown, so the assessment says at once what the entry changed."""
+        from .case import new_log_entry
+
+        entry = new_log_entry(self.case(), text, kind, at=at or None, answer=answers, path=self.path.value.strip() or "<form>")
+        self.pending.append(entry)
+        self.show_log()
+        if self.draft is not None:
+            self.run_draft()
+        return entry
+
+    def answer(self, offered: str | None = None) -> LogEntry:
+        """Answer the draft's next question: with an offered answer (its buttons), the typed
+        text, or both ('no: nothing in CloudTrail'). Logged as the customer's words."""
+        if self.draft is None:
+            raise CaseKitError("draft the assessment first: an answer goes to its next question")
+        typed = self.answer_text.value.strip()
+        text = f"{offered}: {typed}" if offered and typed else (offered or typed)
+        if not text:
+            raise CaseKitError("type an answer, or click one of the offered answers")
+        entry = self.add_log(text, "reported", answers=self.draft.next_question["text"])
+        self.answer_text.value = ""
+        return entry
+
+    def _add_typed_entry(self) -> None:
+        self.add_log(self.log_text.value, self.log_kind.value, self.log_at.value.strip() or None)
+        self.log_text.value = self.log_at.value = ""
+
+    def show_log(self) -> None:
+        saved = self.base.log if self.base else []
+        rows = [(e, False) for e in saved] + [(e, True) for e in self.pending]
+        if not rows:
+            self.log_view.value = "<i>No log entries yet.</i>"
+            return
+        items = "".join(f"<li><code>{esc(e.at)}</code> [{esc(e.kind)}] {esc(e.text)}"
+                        + (f" <i>(answers: {esc(e.answers)})</i>" if e.answers else "")
+                        + (" <b>(not saved yet)</b>" if new else "") + "</li>" for e, new in rows)
+        self.log_view.value = f"<ul class='casekit-log'>{items}</ul>"
 
     def export(self) -> list[Path]:
         if self.draft is None:
@@ -234,6 +340,8 @@ class SoapApp:
     def show_draft(self) -> None:
         d = self.draft
         items: list[W.Widget] = [self._statement(d.summary["text"], d.summary["citations"], "<b>Summary.</b> ")]
+        if d.changes:
+            items.insert(0, W.HTML(self._changes_html()))
         for n in d.notes:
             items.insert(0, W.HTML(f"<div class='casekit-note'><b>Note:</b> {esc(n)}</div>"))
         items.append(W.HTML(self._is_is_not_html()))
@@ -251,12 +359,34 @@ class SoapApp:
         self.assessment.layout.width = "60%"
         boxes = [W.Checkbox(description=m["text"], indent=False, layout=W.Layout(width="100%")) for m in d.missing_information]
         nq = W.HTML(f"<b>Next question:</b> {esc(d.next_question['text'])}<br><i>{esc(d.next_question['why'])}</i>")
+        answer_row = W.HBox([*self._answer_buttons(d.next_question.get("answers") or []), self.answer_text, self.b_answer])
         secrets = []
         if d.redactions:  # shown here only: the mapping is never written to a draft file or the index
             rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td><code>{esc(v)}</code></td></tr>" for k, v in sorted(d.redactions.items()))
             secrets = [W.HTML(f"<details><summary>Redacted in this draft ({len(d.redactions)}; local only, never saved)</summary>"
                               f"<table>{rows}</table></details>")]
-        self.checklist.children = [nq, *boxes, *secrets]
+        self.checklist.children = [nq, answer_row, *boxes, *secrets]
+
+    def _answer_buttons(self, offered: list[str]) -> list[W.Button]:
+        buttons = []
+        for word in offered:
+            b = W.Button(description=word, tooltip=f"answer '{word}' (logged, then re-drafted)", layout=W.Layout(width="auto"))
+            b.add_class("casekit-answer")
+            b.on_click(lambda _, word=word: self._guard(lambda: self.answer(word)))
+            buttons.append(b)
+        return buttons
+
+    def _changes_html(self) -> str:
+        """What changed since the previous draft: the same sentence and rows as the Markdown's."""
+        from .render import SINCE_COLUMNS, changes_rows, changes_sentence
+
+        rows = changes_rows(self.draft.changes)
+        table = ""
+        if rows:
+            head = "".join(f"<th>{esc(c)}</th>" for c in SINCE_COLUMNS)
+            body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+            table = f"<table class='casekit-changes-rows'><tr>{head}</tr>{body}</table>"
+        return f"<div class='casekit-changes'>{esc(changes_sentence(self.draft.changes))}{table}</div>"
 
     def _is_is_not_html(self) -> str:
         """The draft's is / is-not table (the same rows as the Markdown's)."""
@@ -312,3 +442,16 @@ class SoapApp:
                 ax2.set_title("Metrics (abnormal window shaded)")
             fig.autofmt_xdate()
             plt.show()
+
+
+def _readable_case(path: Path) -> Case | None:
+    """The one case of an existing .md or .json file, or None (absent, unreadable, several)."""
+    from .errors import InputError
+
+    if path.suffix.lower() == ".jsonl" or not path.is_file():
+        return None
+    try:
+        cases = load_cases(path)
+    except InputError:
+        return None
+    return cases[0] if len(cases) == 1 else None

@@ -98,6 +98,43 @@ def test_bad_cases_are_reported_and_the_rest_drafted_with_two_workers(tmp_path, 
         assert (out / f"{cid}.json").read_text() == (single / f"{cid}.json").read_text()
 
 
+def test_batch_redrafts_only_the_case_whose_log_grew_and_its_changes_hold_the_answer(tmp_path, index_dir):
+    """A case is a living record: after `casekit log --answer` (linked to the batch draft's next
+    question) the next batch redrafts that case alone, and its JSON says what the answer changed."""
+    ids = ["NEW-0010", "NEW-0016", "NEW-0002"]
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for cid in ids:
+        shutil.copy(INBOX / f"{cid}.md", inbox)
+    assert run_cli("batch", inbox, "--out", out, "--index-dir", index_dir, "-q").returncode == 0
+    before = {cid: (out / f"{cid}.json").read_bytes() for cid in ids}
+    first = json.loads(before["NEW-0016"])
+    assert first["changes"] is None
+    question = first["next_question"]["text"]
+    assert first["next_question"]["answers"] == ["yes", "no"]
+
+    r = run_cli("log", inbox / "NEW-0016.md", "No, the old image with nginx in front fails the same way", "--answer",
+                "--out", out, "--at", "2026-03-25 10:00 +00:00")
+    assert r.returncode == 0, r.stderr
+    assert run_cli("batch", inbox, "--out", out, "--index-dir", index_dir, "-q").returncode == 0
+    assert {s["id"]: s["status"] for s in summary_of(out)} == {"NEW-0010": "skipped", "NEW-0016": "drafted",
+                                                                "NEW-0002": "skipped"}
+    assert all((out / f"{cid}.json").read_bytes() == before[cid] for cid in ("NEW-0010", "NEW-0002"))
+    second = json.loads((out / "NEW-0016.json").read_text())
+    ch = second["changes"]
+    assert ch["since"] == first["provenance"]["case_sha256"] and ch["new_log_entries"] == 1
+    assert ch["answered"] == [{"question": question, "answer": "No, the old image with nginx in front fails the same way",
+                               "at": "2026-03-25 10:00 +00:00", "kind": "reported"}]
+    lead = first["assessment"]["hypotheses"][0]  # the answer "no" is against the leader, which the question keeps
+    assert [i["hypothesis"] for i in ch["ruled_out"]] == [f"{lead['layer']}/{lead['side']}"]
+    assert ch["rose"] and ch["rose"][0]["after"]["rank"] == 1
+    assert "Since the previous draft: 1 new log entry; answered" in (out / "NEW-0016.md").read_text()
+    # and the case is current again: a rerun skips it and leaves its JSON as it is
+    third = (out / "NEW-0016.json").read_bytes()
+    assert run_cli("batch", inbox, "--out", out, "--index-dir", index_dir, "-q").returncode == 0
+    assert all(s["status"] == "skipped" for s in summary_of(out)) and (out / "NEW-0016.json").read_bytes() == third
+
+
 def test_batch_usage_errors_exit_2(tmp_path, index_dir):
     r = run_cli("batch", tmp_path / "nothing-here", "--out", tmp_path / "o", "--index-dir", index_dir)
     assert r.returncode == 1 and "no such file or folder" in r.stderr

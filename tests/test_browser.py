@@ -1,9 +1,11 @@
-"""A real browser on the real JupyterLab: open the walkthrough notebook in Debian's Chromium
-(driven by Playwright, no browser download), run it, type into the form, click Draft, and
-check that the rendered assessment's citations open their sources. Saves a screenshot."""
+"""A real browser on the real JupyterLab: open a notebook in Debian's Chromium (driven by
+Playwright, no browser download) and run it. The walkthrough: type into the form, click Draft,
+and check that the rendered assessment's citations open their sources. The living case: click
+an answer to the next question and see the ranking change. Each saves a screenshot."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -137,6 +139,62 @@ def test_walkthrough_in_a_real_browser(lab, tmp_path):
                 assert text.startswith(label) and len(text) > 80, text[:200]
                 assert "CASE-" in form.inner_text() or "docs/" in form.inner_text()
                 form.scroll_into_view_if_needed()
+                page.screenshot(path=str(shot), full_page=False)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+                raise
+            finally:
+                browser.close()
+    finally:
+        copy.unlink(missing_ok=True)
+        (ROOT / "notebooks" / ".ipynb_checkpoints" / name.replace(".ipynb", "-checkpoint.ipynb")).unlink(missing_ok=True)
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def hypothesis_order(form) -> list[str]:
+    """The form's hypotheses as displayed, most likely first ('application / customer', ...)."""
+    texts = form.locator(".casekit-statement").all_inner_texts()
+    return [m.group(1) for t in texts if (m := re.match(r"H\d+ (\S+ / \S+),", t.strip()))]
+
+
+def test_living_case_answer_button_changes_the_ranking_in_a_real_browser(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium()
+    base, token = lab
+    name = f"zz-browser-test-{secrets.token_hex(4)}.ipynb"
+    copy = ROOT / "notebooks" / name
+    shutil.copy(ROOT / "notebooks" / "05-living-case.ipynb", copy)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "browser-living-case.png"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROME_FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(60_000)
+                page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
+                page.wait_for_selector(".jp-Notebook", timeout=120_000)
+                wait_for_kernel(base, token, name)
+                page.get_by_text("Run", exact=True).first.click()
+                page.locator("li[data-command='runmenu:run-all']").click()
+                form = page.locator(".casekit-soap")
+                form.wait_for(state="attached", timeout=600_000)
+                no = form.locator("button.casekit-answer").filter(has_text=re.compile(r"^\s*no\s*$"))
+                no.wait_for(state="attached", timeout=600_000)  # the notebook's form has drafted
+                before = hypothesis_order(form)
+                assert len(before) >= 2 and form.locator(".casekit-changes").count() == 0, before
+                no.scroll_into_view_if_needed()
+                no.click()
+                changes = form.locator(".casekit-changes")
+                changes.wait_for(state="attached", timeout=300_000)
+                after = hypothesis_order(form)
+                text = changes.inner_text()
+                lead = before[0].replace(" / ", "/")
+                assert after[0] != before[0] and sorted(after) == sorted(before), (before, after)
+                assert text.startswith("Since the previous draft: 1 new log entry; answered") and f"ruled out: {lead} (#1" in text, text
+                assert "not saved yet" in form.locator(".casekit-log").inner_text()
+                changes.scroll_into_view_if_needed()
                 page.screenshot(path=str(shot), full_page=False)
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
