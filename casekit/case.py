@@ -214,10 +214,12 @@ class Case:
 
     @property
     def timezone(self) -> str | None:
-        """The customer's timezone as written in `opened` (offset or IANA name)."""
+        """The customer's timezone as written in `opened` (offset, IANA name, or a zone name
+        such as 'UTC+8' or '台北時間': casekit.timeutil.ZONE_NAMES)."""
         if not self.opened:
             return None
-        m = re.search(r"(Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z][\w+\-]*(?:/[\w+\-]+)+|UTC|GMT)\s*$", self.opened)
+        m = re.search(r"((?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?|Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z][\w+\-]*(?:/[\w+\-]+)+|"
+                      r"UTC|GMT|[\u4e00-\u9fff]{2,8}|(?<=\d )[A-Za-z]+(?: [A-Za-z]+)* time|(?<=\d )[A-Z]{3})\s*$", self.opened)
         return m.group(1) if m else None
 
     def fields(self) -> dict[str, Any]:

@@ -17,22 +17,26 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from . import cues
-from .signs import ERROR_WORDS, EXCEPTION, CODE, MAX_LINES, stamp_of
-from .timeutil import TimeError, parse_stamp, to_utc_iso, zone
+from .lang import Rx, han_count, normalize_text
+from .signs import ERROR_WORDS, EXCEPTION, CODE, MAX_LINES, is_chinese, stamp_of
+from .timeutil import TimeError, clock, parse_stamp, to_utc_iso, zone, zone_in
 
 MAX_EVIDENCE = 80
 MAX_TEXT = 400  # a prefix of a long line stays verbatim (a substring of the case)
 KIND_WEIGHT = {"absence": 3.0, "limit": 3.0, "comparison": 2.5, "change": 2.5, "configuration": 2.0, "error": 1.5,
                "state": 1.0, "timeline": 0.5}
-_KV = re.compile(r"""^\s*[-*(]?\s*["'`]?([A-Za-z][\w .\-/`()]{0,60}?)["'`]?\s*[:=]\s*\S""")
-_TIMEOUT_KEY = re.compile(r"(?i)(time-?out|keep-?alive|idle|deadline|ttl|grace)")
-_DURATION = re.compile(r"(?i)(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|min|minutes?)?(?![\w.%])")
+# Lines are classified on their normalised copy (lang.normalize_text: full-width forms as
+# ASCII, Simplified as Traditional); an Evidence keeps the line as written.
+_KV = Rx(r"""^\s*[-*(]?\s*["'`]?([A-Za-z\u4e00-\u9fff][\w .\-/`()\u4e00-\u9fff]{0,60}?)["'`]?\s*[:=]\s*\S""")
+_TIMEOUT_KEY = Rx(r"(?i)(time-?out|keep-?alive|idle|deadline|ttl|grace|逾時|超時|閒置|保持連線)")
+_DURATION = Rx(r"(?i)(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|min|minutes?|毫秒|秒|分鐘)?(?![\w.%])")
 _JSONISH = re.compile(r"""["'][\w.\-]+["']\s*:""")
 _TABLE = re.compile(r"\S\s*\|\s*\S.*\||\S\s{2,}\S.*\S\s{2,}\S|\t\S")
 _IDISH = re.compile(r"\b(?:[a-z]+-[0-9a-f]{6,17}|\d{12}|(?:\d{1,3}\.){3}\d{1,3}(?:/\d+)?|[a-z]{2}-[a-z]+-\d[a-z]?)\b")
 _FRAME = re.compile(r"""^(?:File "[^"]+", line \d+|at [\w.$<>]+\(|Traceback \(most recent call last\):?|\.\.\.|\^+|"""
                     r"""[\w.]+\.java:\d+\)?|goroutine \d+ \[)""")
-_HHMM = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+_HHMM = Rx(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+_COLONS = re.compile("[:：]+$")
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,17 @@ def _is_command(line: str) -> str | None:
     return None
 
 
+def has_time(line: str) -> bool:
+    """Does a line name a clock time ('13:30', '下午2點')?"""
+    return bool(_HHMM.search(line) or cues.CLOCK_ZH.search(line))
+
+
 def classify(line: str, has_time: bool, output: bool = False) -> str | None:
     """The kind of evidence a line is, or None when it bears on nothing."""
-    body = line.strip()
+    body = normalize_text(line).strip()
     if len(body) < 2 or _FRAME.match(body):
         return None
-    if cues.CHANGE.search(body) and (has_time or re.search(r"(?i)\b(change history|changelog|deployed|terraform|"
-                                                           r"commit|rollout|release)\b", body)):
+    if cues.CHANGE.search(body) and (has_time or cues.DEPLOYED.search(body)):
         return "change"
     if cues.ABSENCE.search(body):
         return "absence"
@@ -157,30 +165,43 @@ def _diffs(blocks: list[tuple[str, int, list[tuple[int, str]]]], affected: set[s
 
 _UNIT = {"mi": "mib", "mib": "mib", "m": "mib", "mb": "mib", "gi": "gib", "gib": "gib", "gb": "gib", "ki": "kib",
          "kib": "kib", "kb": "kib", "vcpu": "vcpus", "vcpus": "vcpus", "cpu": "vcpus", "cpus": "vcpus", "s": "s", "sec": "s",
-         "seconds": "s", "conns": "connections", "connections": "connections", "files": "files", "fds": "files"}
+         "seconds": "s", "conns": "connections", "connections": "connections", "files": "files", "fds": "files",
+         "毫秒": "ms", "秒": "s", "分鐘": "min", "核": "vcpus", "個連線": "connections", "個連接": "connections",
+         "個任務": "tasks"}
 _SCALE = {"kib": 1 / 1024, "mib": 1.0, "gib": 1024.0}
 
 
-_RANGE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*[-–]\s*(?=\d)")
+_RANGE = Rx(r"(?<![\w.])\d+(?:\.\d+)?\s*[-–]\s*(?=\d)")
 _HEAP = re.compile(r"-Xmx(\d+)([kKmMgG])\b")
 
 
-def _quantities(text: str) -> list[tuple[float, str]]:
-    """(value, unit) pairs; a range '505-512 MiB' counts as its upper end, -Xmx448m as 448 MiB."""
+_LIMIT_THEN = Rx(r"^\s*(?:[:=]|is|of|at|為|是)?\s*$")  # between a limit word and its number: 'limit: 4GiB', '上限 4GiB'
+
+
+def _quantities(text: str, limit_first: bool = False) -> list[tuple[float, str]]:
+    """(value, unit) pairs; a range '505-512 MiB' counts as its upper end, -Xmx448m as 448 MiB.
+    `limit_first`: a quantity written right after the line's limit word comes first
+    ('usage 3.9GiB / 上限 4GiB': 4 GiB), else they come in order."""
+    t = normalize_text(_RANGE.sub("", text))
     out = []
-    for m in cues.QUANTITY.finditer(_RANGE.sub("", text)):
+    for m in cues.QUANTITY.finditer(t):
         unit = _UNIT.get(m.group(2).lower(), m.group(2).lower())
         value = float(m.group(1)) * _SCALE.get(unit, 1.0)
-        out.append((value, "mib" if unit in _SCALE else unit))
+        out.append((m.start(), value, "mib" if unit in _SCALE else unit))
     for m in _HEAP.finditer(text):
         unit = {"k": "kib", "m": "mib", "g": "gib"}[m.group(2).lower()]
-        out.append((float(m.group(1)) * _SCALE[unit], "mib"))
-    return out
+        out.append((-1, float(m.group(1)) * _SCALE[unit], "mib"))
+    word = cues.LIMIT.search(t) if limit_first and len(out) > 1 else None
+    if word:
+        named = [q for q in out if q[0] >= word.end() and _LIMIT_THEN.match(t[word.end():q[0]])]
+        out = named[:1] + [q for q in out if q not in named[:1]]
+    return [(v, u) for _, v, u in out]
 
 
 def _limits(lines: list[tuple[int, str, str]]) -> list[Evidence]:
     """A limit against usage that reaches it: '512Mi limit' and 'usage 509Mi'."""
-    limits = [(n, t, ctx, q) for n, t, ctx in lines if cues.LIMIT.search(f"{t} {ctx}") for q in _quantities(t)[:1]]
+    limits = [(n, t, ctx, q) for n, t, ctx in lines if cues.LIMIT.search(f"{t} {ctx}")
+              for q in _quantities(t, limit_first=True)[:1]]
     out = []
     for n, t, ctx, (lv, unit) in limits:
         if lv <= 0 or unit in ("%", "s", "ms", "min"):
@@ -235,19 +256,22 @@ def _timeouts(lines: list[tuple[int, str, str]]) -> list[Evidence]:
 
 
 def extract(text: str, tz: str | None = None, year: int | None = None, affected: set[str] | None = None,
-            section: str = "Objective", origin: str = "observed") -> list[Evidence]:
-    """Evidence lines of a section, strongest kinds first, each line once."""
+            section: str = "Objective", origin: str = "observed", language: str | None = None) -> list[Evidence]:
+    """Evidence lines of a section, strongest kinds first, each line once. `language` is the
+    case's (detected from `text` when not given): it decides how 'CST' is read."""
     try:
         default_tz = zone(tz) if tz else zone("UTC")
     except TimeError:
         default_tz = zone("UTC")
     year = year or datetime.now().year
+    chinese = is_chinese(text[:100_000], language)
     found: list[Evidence] = []
     blocks: list[tuple[str, int, list[tuple[int, str]]]] = []
     plain: list[tuple[int, str, str]] = []
     context, fence, label, label_indent = "", False, "", 0
     for n, raw in enumerate(text.split("\n")[:MAX_LINES], 1):
         line = raw.rstrip()
+        norm = normalize_text(line)  # 'Limits：' ends with ':' too
         if line.strip().startswith(("```", "~~~")):
             fence = not fence
             if not fence:
@@ -262,22 +286,22 @@ def extract(text: str, tz: str | None = None, year: int | None = None, affected:
             context = cmd
             blocks.append((cmd, n, []))
             continue
-        if line.rstrip().endswith(":") and len(line) < 160:
+        if norm.rstrip().endswith(":") and len(line) < 160:
             if not fence:
-                context = line.strip().rstrip(":")
+                context = _COLONS.sub("", line.strip())
                 continue
-            label = line.strip().rstrip(":")  # 'Limits:' above indented 'memory: 512Mi'
+            label = _COLONS.sub("", line.strip())  # 'Limits:' above indented 'memory: 512Mi'
             label_indent = len(line) - len(line.lstrip())
         elif fence and label and len(line) - len(line.lstrip()) <= label_indent:
             label = ""
         if blocks and context == blocks[-1][0]:
             blocks[-1][2].append((n, line.strip()))
-        dt = stamp_of(line, default_tz, year)
-        kind = classify(line, dt is not None or bool(_HHMM.search(line)), output=fence or bool(context))
+        dt = stamp_of(line, default_tz, year, chinese)
+        kind = classify(line, dt is not None or has_time(line), output=fence or bool(context))
         plain.append((n, line.strip(), f"{context} {label}".strip()))
         if kind:
             found.append(Evidence(_clip(line), kind, n, origin, section, to_utc_iso(dt) if dt else None,
-                                  f"{context} {label}".strip() if label and not line.rstrip().endswith(":") else context))
+                                  f"{context} {label}".strip() if label and not norm.rstrip().endswith(":") else context))
     if origin == "observed":
         found += _diffs(blocks, affected or set())
         found += _limits(plain)
@@ -291,13 +315,17 @@ def extract(text: str, tz: str | None = None, year: int | None = None, affected:
     return out[:MAX_EVIDENCE]
 
 
+# Sentence ends: Chinese '。！？；' always; '.', '!', '?' before a space (not inside '3.9GiB').
+SENTENCE_END = re.compile(r"(?<=[。！？；])\s*|(?<=[.!?])\s+")
+
+
 def reported(subjective: str) -> list[Evidence]:
     """What the customer says, sentence by sentence, kept as `reported`."""
     out = []
     for n, raw in enumerate(subjective.split("\n"), 1):
-        for sent in re.split(r"(?<=[.!?。！？])\s*", raw):
+        for sent in SENTENCE_END.split(raw):
             s = sent.strip()
-            if len(s) < 8:
+            if len(s) + han_count(s) < 8:  # a Han character counts twice: '連線逾時' is a sentence
                 continue
             kind = ("comparison" if cues.HEALTHY.search(s) and not ERROR_WORDS.search(s) else
                     "change" if cues.CHANGE.search(s) else
@@ -336,24 +364,49 @@ class Timeline:
                 "change": self.change}
 
 
+_DAY_SHIFT = {"昨天": -1, "昨晚": -1, "昨日": -1, "前天": -2, "今天": 0, "今早": 0, "今晚": 0, "今日": 0}
+_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}")
+
+
 def reported_start(subjective: str, opened: str | None, tz: str | None) -> tuple[str | None, str | None]:
-    """The start time as the customer wrote it ('about 13:30 Taipei time'), and in UTC when
-    the case's date and timezone allow it."""
-    m = cues.TIME_REPORTED.search(subjective or "")
-    if not m:
+    """The start time as the customer wrote it ('about 13:30 Taipei time', '台北時間約13:30'),
+    and in UTC when the case's date and a timezone allow it: the zone the phrase names
+    ('Taipei time', 'UTC+8', '北京時間'), else the case's (`tz`)."""
+    text = subjective or ""
+    en, zh = cues.TIME_REPORTED.search(text), cues.TIME_REPORTED_ZH.search(text)
+    if not en and not zh:
         return None, None
-    phrase = re.sub(r"(?i)^(?:since|from|starting|started|began|beginning|after)\s+(?:at\s+)?", "",
-                    " ".join(m.group(0).split()))
-    hhmm = _HHMM.search(m.group(1))
-    if not (hhmm and opened and tz):
+    shift = None
+    if en and (not zh or en.start() <= zh.start()):
+        phrase = re.sub(r"(?i)^(?:since|from|starting|started|began|beginning|after)\s+(?:at\s+)?", "",
+                        " ".join(en.group(0).split()))
+        hhmm = _HHMM.search(en.group(1))
+        hm = (int(hhmm.group(1)), int(hhmm.group(2))) if hhmm else None
+        if hm and re.search(r"(?i)pm", en.group(1)) and hm[0] < 12:
+            hm = (hm[0] + 12, hm[1])
+        named, chinese = en.group(1), False
+    else:
+        starts = [zh.start(g) for g in ("day", "zone", "time") if zh.start(g) >= 0]
+        end = zh.end("zone2") if zh.group("zone2") else zh.end("time")
+        phrase = " ".join(text[min(starts):end].split())
+        hm = clock(zh.group("time"))
+        named, chinese = " ".join(g for g in (zh.group("zone"), zh.group("zone2")) if g), True
+        shift = _DAY_SHIFT.get(normalize_text(zh.group("day"))) if zh.group("day") else None
+    if not (hm and opened):
         return phrase, None
     try:
         base = parse_stamp(opened)
-        local = base.astimezone(zone(tz)) if not isinstance(base.tzinfo, type(None)) else base
-        t = local.replace(hour=int(hhmm.group(1)), minute=int(hhmm.group(2)), second=0, microsecond=0)
-        if re.search(r"(?i)pm", m.group(1)) and t.hour < 12:
-            t = t.replace(hour=t.hour + 12)
-        if t > local + timedelta(minutes=5):
+        case_tz = zone(tz) if tz else None
+        offset = _OFFSET.search(named)
+        found = zone_in(named, chinese, case_tz)
+        where = zone(offset.group(0)) if offset else found[1] if found else case_tz
+        if where is None:
+            return phrase, None
+        local = base.astimezone(where)
+        t = local.replace(hour=hm[0], minute=hm[1], second=0, microsecond=0)
+        if shift is not None:
+            t += timedelta(days=shift)  # '昨天下午2點': the day is written
+        elif t > local + timedelta(minutes=5):
             t -= timedelta(days=1)  # 'since 23:00' in a case opened at 01:00
         return phrase, to_utc_iso(t)
     except (TimeError, ValueError):

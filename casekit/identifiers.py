@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .lang import Rx
+
 _PREFIX = {
     "i": "instance", "vol": "volume", "subnet": "subnet", "sg": "security group", "vpc": "VPC", "eni": "network interface",
     "nat": "NAT gateway", "igw": "internet gateway", "rtb": "route table", "acl": "network ACL", "ami": "AMI",
@@ -17,13 +19,15 @@ _PREFIX = {
     "pcx": "peering connection", "db": "DB instance", "fs": "file system", "fsap": "access point", "r": "reservation",
 }
 REGION = r"(?:us-gov|us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d"
-PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("ARN", re.compile(r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s,;)\]\"'`<>]+")),
-    ("resource", re.compile(r"\b(?:" + "|".join(sorted(_PREFIX, key=len, reverse=True)) + r")-[0-9a-f]{8,17}\b")),
-    ("zone", re.compile(r"\b" + REGION + r"[a-f]\b")),
-    ("region", re.compile(r"\b" + REGION + r"\b")),
-    ("account id", re.compile(r"(?<![\w.-])\d{12}(?![\w-])")),
-    ("IP address", re.compile(r"(?<![\w.§])(?<!§ )(?<!ection )(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:/\d{1,2})?(?![\w.])")),
+# `lang.Rx`: ASCII word boundaries, so an identifier inside Chinese text ('子網subnet-0c4e...的')
+# is found; an ARN ends where Chinese text or full-width punctuation begins.
+PATTERNS: list[tuple[str, Rx]] = [
+    ("ARN", Rx(r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s,;)\]\"'`<>\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")),
+    ("resource", Rx(r"\b(?:" + "|".join(sorted(_PREFIX, key=len, reverse=True)) + r")-[0-9a-f]{8,17}\b")),
+    ("zone", Rx(r"\b" + REGION + r"[a-f]\b")),
+    ("region", Rx(r"\b" + REGION + r"\b")),
+    ("account id", Rx(r"(?<![\w.-])\d{12}(?![\w-])")),
+    ("IP address", Rx(r"(?<![\w.§])(?<!§ )(?<!ection )(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:/\d{1,2})?(?![\w.])")),
 ]
 # Addresses that mean the same for every customer: not identifiers.
 GENERIC = {"0.0.0.0/0", "0.0.0.0", "127.0.0.1", "169.254.169.254", "255.255.255.255", "8.8.8.8", "1.1.1.1"}

@@ -13,10 +13,17 @@ to zh-Hant).
 
 `canonical_section(heading)` maps a heading as written ('客觀', 'Subjective (主觀)',
 '計畫：', 'objective') to its canonical English name, or None for other headings.
+
+`normalize_text(text)` is the matching copy of a text, and `Rx` a regular expression that
+reads case text through it (see "Matching case text" below): every cue, sign and
+identifier pattern of casekit is an `Rx`, so English and Chinese case text, full-width
+digits and ASCII tokens inside Chinese sentences are read the same way everywhere.
 """
 from __future__ import annotations
 
 import re
+import sys
+from typing import Iterable, Iterator
 
 HAN_WEIGHT = 3  # one Han character counts as this many Latin letters
 CJK_SHARE = 0.2  # weighted Han characters / (weighted Han characters + Latin prose letters)
@@ -131,3 +138,170 @@ def canonical_section(heading: str) -> str | None:
 def section_key(heading: str) -> str:
     """What two headings must share to name the same section."""
     return (canonical_section(heading) or " ".join(str(heading).split()).rstrip(":：").strip()).lower()
+
+
+# ------------------------------------------------------------------ matching case text
+#
+# Python's `re` treats Han characters as word characters, so `\b` does not separate
+# 'CannotPullContainerError' from '任務出現' before it, and `\d` is not a full-width digit.
+# Case text is therefore matched on a copy (`normalize_text`) with patterns compiled with
+# ASCII word semantics (`Rx`): `\b`, `\w`, `\d`, `\s` mean ASCII there, so an ASCII
+# token is a word wherever it stands, and the English patterns read English text as before.
+# The copy has one character for each character of the text, so a match's offsets are the
+# text's offsets and `Rx` answers with the text as written (evidence quotes it verbatim).
+
+# NFKC restricted to the forms that fold to one character: full-width ASCII ('０'-'９',
+# '，', '：', '％', '（', '）', 'Ａ'...) and Unicode spaces (ideographic space, no-break spaces).
+_WIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x202F: 0x20, 0x205F: 0x20, **{i: 0x20 for i in range(0x2000, 0x200B)}})
+
+# Simplified -> Traditional for matching: the pairs above, and the characters of casekit's
+# cue words that differ (tests/test_chinese.py checks the cues against OpenCC when it is
+# installed). A Simplified character that is also an ordinary Traditional one (只, 台, 干,
+# 布, 污, 泄, 制, 表, 系...) is not mapped and the cue tables carry both forms; where a
+# Simplified character has two Traditional ones the common one in cues is chosen (并 並,
+# 尽 盡, 签 籤, 里 裡, 钟 鐘, 周 週). Cue words are written in Traditional.
+_MORE_PAIRS = (
+    "丟丢 並并 佇伫 備备 儀仪 盡尽 內内 兩两 刪删 則则 創创 劃划 協协 參参 叢丛 塊块 壞坏 寫写 寬宽 層层 "
+    "帶带 幫帮 彈弹 後后 復复 憑凭 拋抛 掛挂 換换 損损 搶抢 擴扩 敗败 於于 暫暂 書书 條条 棄弃 棧栈 標标 "
+    "檢检 檻槛 殺杀 決决 沒没 準准 滾滚 滿满 潰溃 灣湾 煩烦 爾尔 牆墙 狀状 獲获 環环 疊叠 監监 盤盘 稱称 "
+    "穩稳 籤签 級级 終终 絕绝 綁绑 緊紧 緒绪 緩缓 縮缩 總总 續续 聯联 聽听 臨临 補补 裝装 裡里 規规 觸触 "
+    "訪访 許许 評评 誌志 調调 讀读 負负 貯贮 賣卖 賴赖 購购 賽赛 蹤踪 輪轮 週周 運运 遷迁 遺遗 釋释 針针 "
+    "銷销 錦锦 鐘钟 閉闭 閒闲 閘闸 閾阈 離离 韓韩 頂顶 須须 頓顿 頻频 額额 飆飙 飽饱 餘余 驟骤"
+)
+S2T = {ord(p[1]): ord(p[0]) for p in (_PAIRS + " " + _MORE_PAIRS).split() if len(p) == 2 and p[0] != p[1]}
+_FOLD = {**_WIDTH, **S2T}
+
+
+def fold_width(text: str) -> str:
+    """Full-width forms and Unicode spaces as ASCII, nothing else ('９８％' -> '98%'): for text
+    casekit composes from a match (a metric's name), which keeps the case's script."""
+    return text if text.isascii() else text.translate(_WIDTH)
+
+
+def normalize_text(text: str) -> str:
+    """The matching copy of a text: full-width forms and Unicode spaces as ASCII, Simplified
+    characters as Traditional. One character for one, so offsets carry over to the text."""
+    return text if text.isascii() else text.translate(_FOLD)
+
+
+class Found:
+    """A match of an `Rx`: offsets and groups of the text as written (not of its copy)."""
+
+    __slots__ = ("_m", "string", "re")
+
+    def __init__(self, m: re.Match, string: str, rx: "Rx"):
+        self._m, self.string, self.re = m, string, rx
+
+    def _one(self, g, default=None):
+        a, b = self._m.span(g)
+        return default if a < 0 else self.string[a:b]
+
+    def group(self, *groups):
+        if not groups:
+            return self._one(0)
+        if len(groups) == 1:
+            return self._one(groups[0])
+        return tuple(self._one(g) for g in groups)
+
+    __getitem__ = group
+
+    def groups(self, default=None) -> tuple:
+        return tuple(self._one(g, default) for g in range(1, self._m.re.groups + 1))
+
+    def groupdict(self, default=None) -> dict:
+        return {name: self._one(name, default) for name in self._m.re.groupindex}
+
+    def start(self, g=0) -> int:
+        return self._m.start(g)
+
+    def end(self, g=0) -> int:
+        return self._m.end(g)
+
+    def span(self, g=0) -> tuple[int, int]:
+        return self._m.span(g)
+
+    @property
+    def lastindex(self):
+        return self._m.lastindex
+
+    @property
+    def lastgroup(self):
+        return self._m.lastgroup
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<Found span={self.span()} match={self.group(0)!r}>"
+
+
+class Rx:
+    """A regular expression that reads case text: compiled with ASCII word semantics and
+    matched on `normalize_text(text)`; matches (`Found`) hold the text as written."""
+
+    __slots__ = ("re", "pattern", "flags", "groups", "groupindex")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.re = re.compile(pattern, flags | re.ASCII)
+        self.pattern, self.flags, self.groups, self.groupindex = pattern, self.re.flags, self.re.groups, self.re.groupindex
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Found | None:
+        m = self.re.search(normalize_text(text), pos, endpos)
+        return Found(m, text, self) if m else None
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Found | None:
+        m = self.re.match(normalize_text(text), pos, endpos)
+        return Found(m, text, self) if m else None
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Found | None:
+        m = self.re.fullmatch(normalize_text(text), pos, endpos)
+        return Found(m, text, self) if m else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Found]:
+        for m in self.re.finditer(normalize_text(text), pos, endpos):
+            yield Found(m, text, self)
+
+    def findall(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list:
+        """As `re.findall`: the whole matches, the one group, or tuples of groups."""
+        out = []
+        for f in self.finditer(text, pos, endpos):
+            out.append(f.group(0) if not self.groups else f.group(1) if self.groups == 1 else f.groups(""))
+        return out
+
+    def sub(self, repl, text: str, count: int = 0) -> str:
+        """As `re.sub` with a function (given a `Found`) or a literal replacement."""
+        out, last, n = [], 0, 0
+        for f in self.finditer(text):
+            if count and n >= count:
+                break
+            out.append(text[last:f.start()])
+            out.append(repl(f) if callable(repl) else repl)
+            last, n = f.end(), n + 1
+        out.append(text[last:])
+        return "".join(out)
+
+    def __repr__(self) -> str:
+        return f"Rx({self.pattern[:60]!r})"
+
+
+def cue(english: str = "", chinese: Iterable[str] = (), flags: int = 0) -> Rx:
+    """One pattern for a cue in both languages: an English regex (a leading '(?i)' is kept as
+    a flag) and Chinese fragments (plain words or small regexes, in Traditional characters:
+    Simplified text reaches them through `normalize_text`), as alternatives. Fragments hold
+    no capturing groups, so the English groups keep their numbers."""
+    if english.startswith("(?i)"):
+        english, flags = english[4:], flags | re.I
+    parts = [f"(?:{english})"] if english else []
+    zh = sorted(set(chinese), key=lambda w: (-len(w), w))
+    if zh:
+        parts.append("(?:" + "|".join(zh) + ")")
+    return Rx("|".join(parts) or "(?!)", flags)
+
+
+def has_han(text: str) -> bool:
+    return _HAN.search(text) is not None
+
+
+def han_count(text: str) -> int:
+    return len(_HAN.findall(text))

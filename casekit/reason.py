@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 
 from . import cues
 from .case import LAYERS, Case
+from .lang import cue, han_count
 from .evidence import Evidence, Timeline
 from .identifiers import scrub
 from .lexical import tokenize
 from .signs import Sign, sign_in
 
-TIME_IN_TEXT = re.compile(r"(?i)\b(\d{1,2}(?::\d{2})\s*(?:am|pm)?|\d{1,2}\s*(?:am|pm)|noon|midnight)\b")
-TZ_IN_TEXT = re.compile(r"(?i)\b(utc|gmt|[a-z]+/[a-z_]+|[+-]\d{2}:?\d{2}|cet|cest|est|edt|pst|pdt|cst|cdt|jst|ist|sgt|aest|"
-                        r"bst|hkt|kst|taipei|tokyo|berlin|london|sydney|singapore|local time|\w+ time)\b")
-REPRO_WORDS = re.compile(r"(?i)\b(reproduc\w*|repro|every time|always|intermittent\w*|curl|steps to|can trigger|consistently)\b")
-NEED_WORDS = re.compile(r"(?i)\b(need|want|please|workaround|fix|rca|root cause|restore|asap|before|deadline|help)\b")
-BASELINE_WORDS = re.compile(r"(?i)\b(normal(?:ly)?|baseline|usual(?:ly)?|before|yesterday|last week|typical(?:ly)?|was \d|from \d+.* to \d+)\b")
+# The cue tables live in casekit.cues (English and Chinese); these names are kept for callers.
+TIME_IN_TEXT = cues.TIME_IN_TEXT
+TZ_IN_TEXT = cues.TZ_IN_TEXT
+REPRO_WORDS = cues.REPRODUCTION
+NEED_WORDS = cues.NEED
+BASELINE_WORDS = cues.BASELINE
 STRONG = ("absence", "limit", "comparison", "change", "configuration")
 TIER_WEIGHT = (1.0, 0.55, 0.12)  # supported, unjudged, contradicted
 EVIDENCE_WEIGHT = 0.05  # per unit of supporting evidence (kind weight x specificity), up to 15 units
@@ -321,16 +322,17 @@ def _layer_phrase(layer: str, side: str) -> str:
 
 # --------------------------------------------------------------------------- findings
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"(])")
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"(])|(?<=[。！？；])\s*")
 
 
 def sentences(text: str) -> list[str]:
-    """Whole sentences of a source: section labels ('Assessment:') are not sentences, and a
-    piece cut off by chunking (no closing punctuation) is not quoted."""
+    """Whole sentences of a source: section labels ('Assessment:', '評估：') are not sentences,
+    and a piece cut off by chunking (no closing punctuation) is not quoted. A Han character
+    counts twice toward the length bounds."""
     flat = " ".join(x.strip() for x in text.split("\n") if x.strip() and not x.strip().startswith("```")
-                    and not re.fullmatch(r"[A-Z][\w ]{0,30}:", x.strip()))
+                    and not re.fullmatch(r"[A-Z][\w ]{0,30}:|[^\x00-\x7f]{1,12}[:：]", x.strip()))
     pieces = [re.sub(r"\s+\d+[.)]$", "", s.strip()) for s in _SENT.split(flat)]  # a list's next number
-    return [s for s in pieces if 25 <= len(s) <= 320 and re.search(r"[.!?)\"'`]$", s)]
+    return [s for s in pieces if 25 <= len(s) + han_count(s) <= 320 and re.search(r"[.!?)\"'`。！？；」』）]$", s)]
 
 
 def findings(case: Case, signs: list[Sign], sources: list[Source], sign_ids: dict[Sign, str], limit: int = 4) -> list[dict]:
@@ -416,19 +418,21 @@ QUESTIONS = [
     ("Did anything change in the hour before it started (deployment, configuration, network, IAM, scaling)?",
      lambda h: h.side in ("customer", "unknown"), cues.CHANGE),
     ("Does AWS Health (or the provider status page) show an open event for this account, region or Availability Zone?",
-     lambda h: h.layer == "provider" or h.side == "provider", re.compile(r"(?i)aws health|health dashboard|status page|scheduled event")),
+     lambda h: h.layer == "provider" or h.side == "provider", cue(r"(?i)aws health|health dashboard|status page|scheduled event")),
     ("From an affected host or task, does a direct check of the dependency succeed (e.g. `curl -v`, `nc -vz host 443`, `dig`)?",
-     lambda h: h.layer != "network", re.compile(r"(?i)\b(curl|nc -|telnet|dig |nslookup|traceroute|mtr|i/o timeout|connection (?:timed out|refused))")),
+     lambda h: h.layer != "network", cue(r"(?i)\b(curl|nc -|telnet|dig |nslookup|traceroute|mtr|i/o timeout|connection (?:timed out|refused))",
+                                         cues.ZH["answered_direct_check"])),
     ("Are containers being killed or never starting (exit code 137, OOMKilled, CrashLoopBackOff, Pending)?",
-     lambda h: h.layer == "container", re.compile(r"(?i)exit code|oomkilled|crashloop|pending|stoppedreason|cannotpull")),
+     lambda h: h.layer == "container", cue(r"(?i)exit code|oomkilled|crashloop|pending|stoppedreason|cannotpull",
+                                           cues.ZH["answered_container"])),
     ("Are the volume or file-system metrics at their limits (BurstBalance, VolumeQueueLength, IOPS, throughput)?",
-     lambda h: h.layer == "storage", re.compile(r"(?i)burstbalance|volumequeuelength|iops|throughput")),
+     lambda h: h.layer == "storage", cue(r"(?i)burstbalance|volumequeuelength|iops|throughput")),
     ("Do API calls return throttling or limit errors (ThrottlingException, LimitExceeded, 429), or is a quota at its maximum?",
-     lambda h: h.layer == "capacity", re.compile(r"(?i)throttl|limitexceeded|\b429\b|quota")),
+     lambda h: h.layer == "capacity", cue(r"(?i)throttl|limitexceeded|\b429\b|quota", cues.ZH["answered_throttling"])),
     ("Does the host itself show trouble (`dmesg | tail`, `df -h`, `df -i`, `free -m`)?",
-     lambda h: h.layer == "os", re.compile(r"(?i)dmesg|df -h|df -i|free -m|journalctl|systemctl")),
+     lambda h: h.layer == "os", cue(r"(?i)dmesg|df -h|df -i|free -m|journalctl|systemctl")),
     ("Does the problem go away with the previous application version or configuration?",
-     lambda h: h.layer == "application", re.compile(r"(?i)previous (?:version|release)|rolled back|rollback")),
+     lambda h: h.layer == "application", cue(r"(?i)previous (?:version|release)|rolled back|rollback", cues.ZH["answered_previous"])),
 ]
 
 

@@ -11,24 +11,28 @@ from __future__ import annotations
 import os
 import re
 
-# (type, pattern, group holding the secret; 0 = the whole match)
-_RULES: list[tuple[str, re.Pattern, int]] = [
-    ("private-key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S), 0),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}"), 0),
-    ("bearer-token", re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{12,}=*)"), 1),
-    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"), 0),
-    ("aws-secret-key", re.compile(
+from .lang import Rx
+
+_NOT_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+# (type, pattern, group holding the secret; 0 = the whole match). `lang.Rx`: ASCII word
+# boundaries, so a key right after Chinese text ('金鑰AKIA...') is found too.
+_RULES: list[tuple[str, Rx, int]] = [
+    ("private-key", Rx(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S), 0),
+    ("jwt", Rx(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}"), 0),
+    ("bearer-token", Rx(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{12,}=*)"), 1),
+    ("aws-access-key", Rx(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"), 0),
+    ("aws-secret-key", Rx(
         r"(?i)(?:aws_?secret_?access_?key|secret_?access_?key|secretaccesskey)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{30,64})(?![A-Za-z0-9/+=])"), 1),
-    ("url-password", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:([^@\s/]+)@"), 1),
-    ("password", re.compile(
-        r"(?i)\b(?:password|passwd|pwd|passphrase|secret|client_secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)"
-        r"[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]{3,})"), 1),
-    ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), 0),
-    ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"), 0),
+    ("url-password", Rx(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:([^@\s/]+)@"), 1),
+    ("password", Rx(
+        r"(?i)(?:\b(?:password|passwd|pwd|passphrase|secret|client_secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)|"
+        rf"密碼|口令|密鑰)[\"']?\s*[:=]\s*[\"']?([^\s\"',;&{_NOT_CJK}]{{3,}})"), 1),
+    ("github-token", Rx(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), 0),
+    ("slack-token", Rx(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"), 0),
 ]
-_EMAIL = ("email", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"), 0)
-_IP = ("ip", re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"), 0)
-PLACEHOLDER = re.compile(r"\[REDACTED:[a-z-]+(?:#\d+)?\]")
+_EMAIL = ("email", Rx(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"), 0)
+_IP = ("ip", Rx(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"), 0)
+PLACEHOLDER = Rx(r"\[REDACTED:[a-z-]+(?:#\d+)?\]")
 
 
 def _flag(name: str) -> bool:

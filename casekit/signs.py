@@ -11,7 +11,9 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 
-from .timeutil import TimeError, parse_stamp, to_utc_iso, zone
+from . import cues
+from .lang import Rx, detect_language, fold_width
+from .timeutil import ZONE_WORDS, TimeError, clock, parse_stamp, resolve_zone, to_utc_iso, zone
 
 MAX_LINES = 20_000
 HEAD_LINES, TAIL_LINES = 15_000, 4_999  # of a huge Objective, what is kept (with the marker line: MAX_LINES)
@@ -22,26 +24,24 @@ MAX_LEN = 200
 TELLING = ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric")
 KINDS = ("error", "exception", "code", "http_status", "exit_code", "kernel", "metric", "resource", "timestamp", "warning")
 
-ERROR_WORDS = re.compile(
-    r"(?i)\b(error|errors|fail\w*|fatal|did not|not connected|too many|panic|denied|refused|time[d ]?out|timeout|unreachable|exception|"
-    r"killed|oom|out of memory|exhausted|throttl\w*|exceeded|no space|full|unable|cannot|can't|couldn't|invalid|"
-    r"rejected|reset|dropping|dropped|unhealthy|critical|crit|emerg|alert|abort(?:ed)?|segfault|"
-    r"crashloopbackoff|back-off|backoff|insufficient|not available|unavailable|refus\w+|mismatch|expired|"
-    r"servfail|nxdomain|abnormal(?:ly)?|illegal|bad|corrupt\w*|i/o)\b"
-)
-_WARN_WORDS = re.compile(r"(?i)\b(warn(?:ing)?|degraded|retry(?:ing)?|retries|slow|high|elevated|deprecated|notice)\b")
-EXCEPTION = re.compile(r"\b(?:[a-z]+\.)*[A-Z][A-Za-z0-9]*(?:Exception|Error|Exceeded|Fault|Failure)\b")
-CODE = re.compile(
+# Every pattern here is a `lang.Rx`: ASCII word boundaries on the normalised line, so
+# 'CannotPullContainerError' in '任務出現CannotPullContainerError錯誤' is a word, and '５０４'
+# is 504. What a sign quotes of its line is the line as written.
+ERROR_WORDS = cues.ERROR  # English and Chinese error words (casekit.cues)
+_WARN_WORDS = cues.WARNING
+EXCEPTION = Rx(r"\b(?:[a-z]+\.)*[A-Z][A-Za-z0-9]*(?:Exception|Error|Exceeded|Fault|Failure)\b")
+CODE = Rx(
     r"\b(?:E[A-Z]{4,}|ERR_[A-Z0-9_]+|SERVFAIL|NXDOMAIN|REFUSED|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|"
     r"CreateContainerConfigError|Evicted|SIGKILL|SIGSEGV|SIGTERM|VcpuLimitExceeded|InsufficientInstanceCapacity|"
     r"RequestLimitExceeded|SlowDown|AccessDenied|Throttling|[A-Z][a-z]+(?:[A-Z][a-z]+)+(?:Exceeded|Denied|Failed|Limit))\b"
 )
 _HTTP_REASON = ("Bad Request|Unauthorized|Forbidden|Not Found|Request Timeout|Too Many Requests|Internal Server Error|"
                 "Bad Gateway|Service Unavailable|Gateway Timeout|Slow Down|Conflict|Gone|Payload Too Large|Not Implemented")
-_HTTP = re.compile(
+_HTTP = Rx(
     rf"\b([1-5]\d\d)\s+({_HTTP_REASON})\b|"
     r"(?i:\b(?:HTTP/\d(?:\.\d)?\"?\s+|status(?:[ _-]?code)?\s*[:=]?\s*|elb_status_code\s*[:=]?\s*|target_status_code\s*[:=]?\s*|"
-    r"HTTP\s+|returned\s+|returns\s+|returning\s+|(?<!exit )(?<!exit status )code\s+))([1-5]\d\d)\b|"
+    r"HTTP\s+|returned\s+|returns\s+|returning\s+|(?<!exit )(?<!exit status )code\s+)|"
+    rf"(?:{'|'.join(cues.ZH['http_prefix'])})\s*[:=]?\s*(?:為|是)?\s*(?:HTTP\s*)?)([1-5]\d\d)\b|"
     r"\bHTTPCode_(?:ELB|Target|Backend)_(\dXX|\d{3})(?:_Count)?\b"
 )
 _REASONS = {
@@ -49,24 +49,39 @@ _REASONS = {
     "429": "Too Many Requests", "500": "Internal Server Error", "502": "Bad Gateway", "503": "Service Unavailable",
     "504": "Gateway Timeout",
 }
-_EXIT = re.compile(r"(?i)\b(?:exit(?:ed)?(?:\s+with)?\s*(?:code|status)?\s*[:=]?\s*|exit code:\s*|returned\s+exit\s+code\s+)(\d{1,3})\b")
-_KERNEL = re.compile(r"(?:\bkernel:|^\s*\[\s*\d+\.\d+\]|\bdmesg\b|Kernel panic|BUG:|Call Trace:|oom-kill|Out of memory:)")
-_RESOURCE = re.compile(
-    r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{12}:[^\s,;)\]\"'`]+|"
+_EXIT = Rx(r"(?i)(?:\b(?:exit(?:ed)?(?:\s+with)?\s*(?:code|status)?\s*[:=]?\s*|exit code:\s*|returned\s+exit\s+code\s+)|"
+          rf"(?:{'|'.join(cues.ZH['exit_prefix'])})\s*[:=]?\s*(?:為|是)?\s*)(\d{{1,3}})\b")
+_KERNEL = Rx(r"(?:\bkernel:|^\s*\[\s*\d+\.\d+\]|\bdmesg\b|Kernel panic|BUG:|Call Trace:|oom-kill|Out of memory:)")
+_RESOURCE = Rx(
+    r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{12}:[^\s,;)\]\"'`\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+|"
     r"\b(?:i|vol|subnet|sg|vpc|eni|nat|igw|rtb|acl|ami|snap|tgw|vpce|lt|eipalloc|pcx|r|db|fs|fsap)-[0-9a-f]{8,17}\b"
 )
-_METRIC = re.compile(
-    r"\b([A-Za-z][A-Za-z0-9_./%-]{1,40})\s*(?:[:=]|is|was|at|of)?\s*(-?\d+(?:\.\d+)?)\s*"
+# a metric: an English name ('CPUUtilization', 'CPU 使用率') or a Chinese one ('記憶體使用'), a
+# number and a unit
+_METRIC = Rx(
+    r"((?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_./%-]{1,40}(?:\s?[\u4e00-\u9fff]{1,6})?|[\u4e00-\u9fff]{2,8})"
+    r"\s*(?:[:=]|is|was|at|of|為|是|達到|達|約)?\s*(-?\d+(?:\.\d+)?)\s*"
     r"(%|ms|µs|us|s|sec|secs|seconds|min|minutes|MiB|GiB|KiB|MB|GB|KB|TB|Mbps|Gbps|Mbit/s|IOPS|iops|req/s|rps|pps|ops/s|"
-    r"MB/s|GB/s|KB/s|MiB/s|credits|connections|conns|requests|errors|tokens|threads|count)(?![A-Za-z])"
+    r"MB/s|GB/s|KB/s|MiB/s|credits|connections|conns|requests|errors|tokens|threads|count|毫秒|秒|分鐘)(?![A-Za-z])"
 )
-_ISO = re.compile(
-    r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\s?(Z|[+-]\d{2}:?\d{2}\b|UTC\b)?"
+# a timestamp, with its zone written after it ('Z', '+08:00', 'UTC+8', '(台北時間)', 'JST') or before it
+_ISO = Rx(
+    rf"(?:({ZONE_WORDS})\s*:?\s*)?\b(\d{{4}}-\d{{2}}-\d{{2}})[T ](\d{{2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?)"
+    rf"(?:\s?(Z|[+-]\d{{2}}:?\d{{2}}\b|{ZONE_WORDS})|\s*[(]\s*({ZONE_WORDS})\s*[)])?"
 )
-_SYSLOG = re.compile(r"^\s*(?:<\d+>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})\b")
-_APACHE = re.compile(r"\[(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\]")
+# a Chinese date and time: '2025年6月3日 13:30', '6月3日 下午1點半', '2025年6月3日（二）14:05（台北時間）'
+_ZH_STAMP = Rx(
+    rf"(?:({ZONE_WORDS})\s*:?\s*)?(?:(\d{{4}})\s*年\s*)?(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日號]\s*"
+    r"(?:[(]?\s*(?:星期|週)[一二三四五六日天]\s*[)]?\s*|[(][一二三四五六日][)]\s*)?"
+    rf"({cues.CLOCK_ZH.pattern})(?::(\d{{2}}))?(?:\s*({ZONE_WORDS})|\s*[(]\s*({ZONE_WORDS})\s*[)])?"
+)
+_SYSLOG = Rx(r"^\s*(?:<\d+>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})\b")
+_APACHE = Rx(r"\[(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\]")
 _NOT_NAMES = frozenset("to at of from by is was for in on and or than about around over under after before since "
-                       "with the a an only just up down every each per".split())
+                       "with the a an only just up down every each per".split()
+                       + "約 大約 大概 超過 只有 從 到 達到 共 總共 有 第 每 持續 最近 過去 其中 約為 高達 低於 高於".split())
+_HAN_CHAR = re.compile("[\u4e00-\u9fff]")
+_NAME_TAIL = re.compile("(?:約為|大約|達到|高達|約|為|是|達|到)$")
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
@@ -99,12 +114,40 @@ def _template(s: str) -> str:
     return re.sub(r"\d+", "#", s)
 
 
-def stamp_of(line: str, default_tz: tzinfo, year: int) -> datetime | None:
+def _zone(name: str | None, default_tz: tzinfo, chinese: bool) -> tzinfo:
+    return resolve_zone(name, chinese, default_tz) if name else default_tz
+
+
+def _han(line: str) -> bool:
+    return _HAN_CHAR.search(line) is not None
+
+
+def stamp_of(line: str, default_tz: tzinfo, year: int, chinese: bool = False) -> datetime | None:
+    """The time a line is stamped with, or None. A zone written beside the time wins over
+    `default_tz` (the case's); 'CST' is read as China time in Chinese text (`chinese`, or a
+    line with Chinese in it) or a UTC+8 case, else as US Central."""
+    chinese = chinese or _han(line)  # a line written in Chinese is Chinese text
     m = _ISO.search(line)
     if m:
+        before, date, time, after, paren = m.groups()
+        after = after or paren
         try:
-            return parse_stamp(f"{m.group(1)} {m.group(2)} {m.group(3) or ''}".strip(), default_tz)
+            if after and re.fullmatch(r"Z|[+-]\d{2}:?\d{2}", after):
+                return parse_stamp(f"{date} {time} {after}", default_tz)
+            return parse_stamp(f"{date} {time}", _zone(after or before, default_tz, chinese))
         except TimeError:
+            return None
+    m = _ZH_STAMP.search(line)
+    if m:
+        before, y, mo, d, hhmm, sec, after, paren = m.groups()
+        after = after or paren
+        hm = clock(hhmm)
+        try:
+            if hm is None:
+                return None
+            return datetime(int(y) if y else year, int(mo), int(d), hm[0], hm[1], int(sec or 0),
+                            tzinfo=_zone(after or before, default_tz, chinese))
+        except (ValueError, TimeError):
             return None
     m = _APACHE.search(line) or _SYSLOG.search(line)
     if m and m.group(1) in _MONTHS:
@@ -116,17 +159,28 @@ def stamp_of(line: str, default_tz: tzinfo, year: int) -> datetime | None:
     return None
 
 
-def extract(text: str, tz: str | None = None, year: int | None = None, limit: int = MAX_SIGNS) -> list[Sign]:
+def is_chinese(text: str, language: str | None = None) -> bool:
+    """Is a text Chinese for reading an ambiguous zone: the declared `language`, else detected
+    (only when the text names such a zone at all)."""
+    if language:
+        return language.lower().startswith("zh")
+    return "cst" in text.lower() and detect_language(text) != "en"
+
+
+def extract(text: str, tz: str | None = None, year: int | None = None, limit: int = MAX_SIGNS,
+            language: str | None = None) -> list[Sign]:
     """Signs in `text`, most telling kinds first, each message once.
 
     `tz` is the case's timezone (offset or IANA name): timestamps written without one
-    are read in it and normalised to UTC. Without it they are read as UTC.
+    are read in it and normalised to UTC. Without it they are read as UTC. `language` is
+    the case's ('zh-Hant', 'en'; detected from `text` when not given).
     """
     try:
         default_tz = zone(tz) if tz else zone("UTC")
     except TimeError:
         default_tz = zone("UTC")
     year = year or datetime.now().year
+    chinese = is_chinese(text[:100_000], language)
     found: dict[str, list[Sign]] = {k: [] for k in KINDS}
     seen: set[tuple[str, str]] = set()
     stamps: list[tuple[datetime, int, str]] = []
@@ -148,11 +202,11 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
         for m in CODE.finditer(line):
             add("code", m.group(0), n)
         for m in _HTTP.finditer(line):
-            code = m.group(1) or m.group(3) or m.group(4)
+            code = fold_width(m.group(1) or m.group(3) or m.group(4))
             reason = m.group(2) or _REASONS.get(code, "")
             add("http_status", f"HTTP {code} {reason}".strip(), n)
         for m in _EXIT.finditer(line):
-            add("exit_code", f"exit code {m.group(1)}", n)
+            add("exit_code", f"exit code {fold_width(m.group(1))}", n)
         for m in _RESOURCE.finditer(line):
             add("resource", m.group(0).rstrip("."), n)
         if _KERNEL.search(line):
@@ -162,9 +216,10 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
         elif _WARN_WORDS.search(line):
             add("warning", body, n)
         for m in _METRIC.finditer(line):
-            if not re.fullmatch(r"\d+|[A-Z]{3}|\d{4}-\d{2}-\d{2}", m.group(1)) and m.group(1).lower() not in _NOT_NAMES:
-                add("metric", f"{m.group(1)} {m.group(2)} {m.group(3)}", n)
-        dt = stamp_of(line, default_tz, year)
+            name = _NAME_TAIL.sub("", fold_width(m.group(1))).strip() if not m.group(1).isascii() else m.group(1)
+            if len(name) > 1 and not re.fullmatch(r"\d+|[A-Z]{3}|\d{4}-\d{2}-\d{2}", name) and name.lower() not in _NOT_NAMES:
+                add("metric", f"{name} {fold_width(m.group(2))} {fold_width(m.group(3))}", n)
+        dt = stamp_of(line, default_tz, year, chinese)
         if dt is not None:
             stamps.append((dt, n, line))
     if stamps:
@@ -203,8 +258,8 @@ def sign_in(sign: Sign, text: str) -> bool:
     t = " ".join(sign.text.lower().split())
     if sign.kind in ("exception", "code", "exit_code"):
         return t in blob
-    if sign.kind == "http_status":
-        return re.search(rf"\b{t.split()[1]}\b", blob) is not None
+    if sign.kind == "http_status":  # ASCII boundaries: '502' in '回傳502錯誤' counts
+        return re.search(rf"(?<![A-Za-z0-9_]){t.split()[1]}(?![A-Za-z0-9_])", blob) is not None
     if sign.kind in ("error", "kernel", "warning"):
         from .lexical import tokenize
 
