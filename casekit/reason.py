@@ -90,13 +90,28 @@ def evidence_profile(evidence: list[Evidence]) -> dict[str, float]:
     return prof
 
 
+_ID_CHAR = re.compile(r"[A-Za-z0-9:/._\-@=+]")
+
+
 def short(text: str, n: int = 140) -> str:
-    """Text folded to one line and cut at a word boundary (never inside an identifier)."""
+    """Text folded to one line and cut at a word boundary, never inside an identifier (a
+    cut ARN or instance id would read as another resource). Chinese text has no spaces:
+    there the cut falls between characters, outside any ASCII token."""
     t = " ".join(text.split())
     if len(t) <= n:
         return t
     cut = t[: n - 1]
-    return (cut[: cut.rfind(" ")] if " " in cut[n // 2:] else cut) + " …"
+    if " " in cut[n // 2:]:
+        return cut[: cut.rfind(" ")] + " …"
+    p = n - 1
+    while p > 0 and _ID_CHAR.match(t[p - 1]) and _ID_CHAR.match(t[p]):
+        p -= 1
+    if p < n // 3:  # one long token: keep it whole (up to its end) rather than cut it
+        end = p
+        while end < len(t) and _ID_CHAR.match(t[end]):
+            end += 1
+        p = end
+    return t[:p].rstrip() + (" …" if p < len(t) else "")
 
 
 # An answer logged to a question the draft asked (`casekit log --answer`), as a clause.
