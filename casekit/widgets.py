@@ -203,12 +203,14 @@ class SoapApp:
             done = f"Saved {esc(str(path))}."
         else:
             added = [e for e in self.pending if e not in on_disk.log]
-            if replace(form, log=on_disk.log, log_heading=on_disk.log_heading) == on_disk:
+            if replace(form, log=on_disk.log, log_heading=on_disk.log_heading) == on_disk:  # only the log grew
                 for e in added:
                     append_log(path, e.text, e.kind, at=e.at, answer=e.answers)
-                done = f"Saved {esc(str(path))}: {len(added)} log entr{'y' if len(added) == 1 else 'ies'} appended, every other byte kept."
+                entries = "1 log entry" if len(added) == 1 else f"{len(added)} log entries"
+                done = f"Saved {esc(str(path))}: {entries} appended, every other byte kept."
             else:
-                write_case(replace(form, log=[*on_disk.log, *added], log_heading=on_disk.log_heading or form.log_heading), path)
+                heading = on_disk.log_heading or form.log_heading
+                write_case(replace(form, log=[*on_disk.log, *added], log_heading=heading), path)
                 done = f"Saved {esc(str(path))}."
         self.base, self.pending = load_cases(path)[0], []
         self.show_log()
@@ -270,7 +272,8 @@ class SoapApp:
         draft is shown, so the assessment says at once what the entry changed."""
         from .case import new_log_entry
 
-        entry = new_log_entry(self.case(), text, kind, at=at or None, answer=answers, path=self.path.value.strip() or "<form>")
+        where = self.path.value.strip() or "<form>"
+        entry = new_log_entry(self.case(), text, kind, at=at or None, answer=answers, path=where)
         self.pending.append(entry)
         self.show_log()
         if self.draft is not None:
@@ -370,7 +373,8 @@ class SoapApp:
     def _answer_buttons(self, offered: list[str]) -> list[W.Button]:
         buttons = []
         for word in offered:
-            b = W.Button(description=word, tooltip=f"answer '{word}' (logged, then re-drafted)", layout=W.Layout(width="auto"))
+            b = W.Button(description=word, tooltip=f"answer '{word}' (logged, then re-drafted)",
+                         layout=W.Layout(width="auto"))
             b.add_class("casekit-answer")
             b.on_click(lambda _, word=word: self._guard(lambda: self.answer(word)))
             buttons.append(b)
