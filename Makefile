@@ -51,11 +51,13 @@ eval: $(STAMP)
 	$(BIN)/casekit index corpus $(SHARED)/rfc --index-dir .casekit/eval-index
 	$(BIN)/casekit eval retrieval --index-dir .casekit/eval-index
 	$(BIN)/casekit eval retrieval --index-dir .casekit/eval-index --queries eval/retrieval/heldout
+	$(BIN)/python bench/tune_retrieval.py --index-dir .casekit/eval-index --dense-weights 3 --per-file 3
 	$(BIN)/casekit eval drafts --split tune --index-dir .casekit/eval-index
 	$(BIN)/casekit eval drafts --split heldout --index-dir .casekit/eval-index
 
-bench: $(STAMP)
+bench: index
 	$(BIN)/python bench/import_time.py
+	$(BIN)/python bench/cold_search.py --index-dir $(INDEX)
 
 clean:
 	rm -rf .casekit out .pytest_cache
