@@ -8,6 +8,10 @@ copy, citations quote the text as written.
 
 The tables are OpenCC's (Apache-2.0), read from the `opencc-python-reimplemented` wheel:
 pure data, no converter code, loaded once on first use (about 20 ms).
+
+This is the fold for search tokens, where a phrase may change length (記憶體 -> 内存).
+Cue matching needs offsets that carry over to the text as written, so it uses
+`lang.normalize_text`, a one-character-for-one copy.
 """
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ import importlib.util
 import re
 from pathlib import Path
 
-HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+from .lang import _HAN
+
+HAN_RUN = re.compile(_HAN.pattern + "+")
 _TABLES = ("TWPhrasesRev.txt", "TWVariantsRev.txt", "TSCharacters.txt")
 
 
