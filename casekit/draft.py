@@ -233,7 +233,7 @@ class Drafter:
         mapping: dict[str, str] = {}
         case_sha = case.sha256()
         case, total_lines = redacted_case(case, mapping)
-        signs = extract(case.objective, tz=case.timezone, year=_year(case))
+        signs = extract(case.objective, tz=case.timezone, year=_year(case), language=case.language)
         if total_lines > MAX_LINES:
             signs.append(Sign(f"only the first {HEAD_LINES} and last {TAIL_LINES} of {total_lines} lines were read",
                               "warning", None))
@@ -281,8 +281,10 @@ class Drafter:
         """This case's lines first: what the data shows, what the customer says (and logs), the
         timeline from the reported start (`start_utc`) and the dated lines."""
         affected = {r for r in case.resources} | {s.text for s in signs if s.kind == "resource"}
-        affected |= {x for x in re.findall(r"\b[a-z]+-[0-9a-f]{8,17}\b", f"{case.title} {case.symptoms}")}
-        observed = extract_evidence(case.objective, tz=case.timezone, year=_year(case), affected=affected)
+        # ASCII boundaries: an id glued to Chinese text ('實例i-0abc…無法') is still an id
+        affected |= set(re.findall(r"(?<![A-Za-z0-9_-])[a-z]+-[0-9a-f]{8,17}(?![A-Za-z0-9_])", f"{case.title} {case.symptoms}"))
+        observed = extract_evidence(case.objective, tz=case.timezone, year=_year(case), affected=affected,
+                                    language=case.language)
         said = reported(case.symptoms)
         logged, told = from_log(case.log)
         observed, said = observed + logged, said + told
