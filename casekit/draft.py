@@ -338,10 +338,13 @@ class Drafter:
         """The industry playbook and the leading layer's checklist, when the index has them."""
         industry_doc, checklists = None, []
         if case.industry and case.industry != "other":
-            for h in self.index.search(f"{case.industry} industry playbook: what changes the plan", k=1, kind="doc"):
-                if case.industry in (h.chunk.ref + " " + h.chunk.text).lower():
-                    industry_doc = book.by_ref(h.chunk.ref) or book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
-                                                                        min(1.0, h.score), h.chunk.meta)
+            hits = self.index.search(f"{case.industry} industry playbook: what changes the plan", k=5, kind="doc")
+            # the section that names the industry (not the playbook's general introduction)
+            h = next((h for h in hits if case.industry in h.chunk.ref.lower()), None) or \
+                next((h for h in hits if case.industry in h.chunk.text.lower()), None)
+            if h:
+                industry_doc = book.by_ref(h.chunk.ref) or book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
+                                                                    min(1.0, h.score), h.chunk.meta)
         for h in self.index.search(f"{hyps[0].layer} troubleshooting checklist: {case.title}", k=1, kind="doc"):
             checklists.append(book.by_ref(h.chunk.ref) or book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
                                                                    min(1.0, h.score), h.chunk.meta))
