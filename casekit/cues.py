@@ -14,6 +14,8 @@ cue is a plain substring.
 """
 from __future__ import annotations
 
+from .text.en import TEXT as _EN_TEXT
+
 import re
 
 from .lang import Rx, cue, normalize_text
@@ -297,10 +299,9 @@ CONTRADICTIONS: list[tuple[Rx, object, str]] = [
      "the customer reports no application change (same version)"),
 ]
 
-SIDE_PHRASE = {"customer": "customer-side", "provider": "provider-side", "third-party": "third-party", "unknown": "side unknown"}
-LAYER_PHRASE = {"network": "network", "os": "operating-system", "container": "container", "storage": "storage",
-                "application": "application", "capacity": "capacity or quota", "provider": "provider-platform",
-                "unknown": "unclassified"}
+# How a side and a layer read in a sentence: casekit.text (per language); the English kept here for callers.
+SIDE_PHRASE = _EN_TEXT["side_phrase"]
+LAYER_PHRASE = _EN_TEXT["layer_phrase"]
 
 # Every language's layer cues, as layers_of reads them.
 ALL_LAYER_CUES: dict[str, tuple[str, ...]] = {layer: words + ZH_LAYER_CUES.get(layer, ()) for layer, words in LAYER_CUES.items()}

@@ -28,6 +28,7 @@ from .llm import Timing, Writer, clean_output, supported
 from .plan import deadline, mitigation, plan
 from .reason import Hypothesis, Source, case_identifiers, findings, hypotheses, missing_information, next_question, short
 from .redact import redact
+from .text import catalogue
 from .signs import HEAD_LINES, MAX_LINES, TAIL_LINES, TELLING, Sign, bounded, extract, sign_in
 
 # Sources a draft reads, per lane: past cases, documents (runbooks, notes), RFC sections.
@@ -69,6 +70,7 @@ class Draft:
     notes: list[str] = field(default_factory=list)
     verification: list[dict] = field(default_factory=list)
     changes: dict | None = None  # since the previous draft of this case (casekit.changes); set when written
+    language: str = "en"  # the case's (Case.language): the language of every sentence casekit writes in the draft
     timings: dict = field(default_factory=dict)  # not serialised: varies run to run
     redactions: dict = field(default_factory=dict, repr=False)  # local only, never serialised
     identifiers: dict = field(default_factory=dict, repr=False)  # this case's own (reason.case_identifiers)
@@ -76,6 +78,7 @@ class Draft:
     def to_dict(self) -> dict[str, Any]:
         return {
             "case_id": self.case_id,
+            "language": self.language,
             "sources": [s.to_dict() for s in self.sources],
             "signs": [s.to_dict() for s in self.signs],
             "evidence": [e.to_dict() for e in self.evidence],
@@ -248,7 +251,7 @@ class Drafter:
         sign_ids = self._sign_sources(book, signs)
         found = findings(case, signs, [s for s in book.sources if s.kind in ("case", "doc")], sign_ids) if relevant else []
         missing = missing_information(case, signs, hyps, observed, tl)
-        first = mitigation(hyps, tl, observed, book.cite)
+        first = mitigation(hyps, tl, observed, book.cite, case.language)
         nq = next_question(case, hyps, missing)
         mine = case_identifiers(case)
         steps = plan(case, hyps, book.sources, industry_doc, checklists, nq, first, mine) if hyps else []
@@ -266,7 +269,7 @@ class Drafter:
                   "resources": case.resources, "symptoms": case.symptoms.strip(), "reported_start": start_phrase,
                   "reported_start_utc": start_utc, "deadline": deadline(case),
                   "log": [{**e.to_dict(), "at_utc": e.at_utc} for e in sorted(case.log, key=lambda e: (e.at_utc, e.line or 0))]},
-            notes=notes, redactions=mapping, identifiers=mine,
+            notes=notes, redactions=mapping, identifiers=mine, language=catalogue(case.language).language,
         )
         timing = Timing()
         t1 = time.perf_counter()
@@ -298,8 +301,7 @@ class Drafter:
         relevant = best >= MIN_RELEVANCE or (shared and best >= MIN_RELEVANCE_WITH_SIGNS)
         notes = []
         if not relevant:
-            notes.append(f"No retrieved past case or document is close to this case (best similarity {best:.2f} < "
-                         f"{MIN_RELEVANCE}); only this case's own evidence can carry a hypothesis.")
+            notes.append(catalogue(case.language)("note.not_relevant", best=f"{best:.2f}", gate=MIN_RELEVANCE))
             case_hits, doc_hits = case_hits[:2], doc_hits[:1]
         else:
             top = case_hits[0][0] if case_hits else 0
@@ -375,7 +377,7 @@ class Drafter:
                 ok, why = False, "no output"
             else:
                 ok, why = supported(cand, texts, basis=target["text"], embed=lambda xs: embed(xs), case_text=own_text,
-                                    other_texts=others)
+                                    other_texts=others, language=draft.language)
             draft.verification.append({"statement": "summary" if n == 0 else f"hypothesis {n}",
                                        "model_text": cand, "accepted": ok, "reason": why})
             if ok:
@@ -388,26 +390,25 @@ class Drafter:
 
 
 def _summary(case: Case, hyps: list[Hypothesis], sources: list[Source], relevant: bool, best: float) -> dict:
+    t = catalogue(case.language)
     if not hyps:
         near = [s for s in sources if s.kind in ("case", "doc")][:2] or sources[:1]
-        refs = ", ".join(s.ref for s in near)
-        text = (f"No retrieved source supports an assessment of this case: the closest ({refs}) are not similar "
-                f"enough (similarity {best:.2f}), and the case's own data points at no layer. Gather the missing "
-                f"information before drafting.")
-        return {"text": text, "citations": [s.id for s in near]}
+        refs = t["list_sep"].join(s.ref for s in near)
+        return {"text": t("s.none", refs=refs, best=f"{best:.2f}"), "citations": [s.id for s in near]}
     h = hyps[0]
     if h.status == "confirmed":
-        text = f"This case's own evidence confirms the leading hypothesis: {h.text}"
+        text = t("s.confirmed", text=h.text)
     else:
-        text = f"Most likely (likelihood {h.likelihood:.2f}): {h.text}"
+        text = t("s.likely", likelihood=f"{h.likelihood:.2f}", text=h.text)
     cites = list(dict.fromkeys(re.findall(r"\[(S\d+)\]", h.text) + h.citations[:3]))
     ruled = [x for x in hyps[1:] if x.status == "contradicted" and x.evidence_against]
     for x in ruled[:2]:
         a = x.evidence_against[0]
-        text += f" Ruled out: {x.layer}/{x.side}{' (' + x.lead + ')' if x.lead else ''}, because `{short(a['text'], 80)}` [{a['source']}]: {a['why']}."
+        text += t("s.ruled_out", layer=x.layer, side=x.side, lead=t("s.lead", lead=x.lead) if x.lead else "",
+                  text=short(a['text'], 80), source=a['source'], why=a['why'])
         cites.append(a["source"])
     nxt = [x for x in hyps[1:] if x.status != "contradicted"]
     if nxt and h.status != "confirmed":
-        text += f" Next: {nxt[0].layer}/{nxt[0].side} ({nxt[0].likelihood:.2f})."
+        text += t("s.next", layer=nxt[0].layer, side=nxt[0].side, likelihood=f"{nxt[0].likelihood:.2f}")
         cites += [c for c in nxt[0].citations[:1] if c not in cites]
     return {"text": text, "citations": list(dict.fromkeys(c for c in cites if c))}

@@ -82,3 +82,17 @@ def fold(text: str) -> str:
     phrases, longest, chars = _tables()
     folded = HAN_RUN.sub(lambda m: _fold_run(m.group(0), phrases, longest), text)
     return folded.translate(chars)
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese written in Simplified characters: OpenCC's character tables only
+    (not the Taiwan-to-mainland phrase table, which reads 指標 as 指针 and 儲存 as 保存 in
+    casekit's sentences). Used to derive casekit's own zh-Hans sentences from its zh-Hant
+    ones (casekit.text); never applied to a customer's text."""
+    if not HAN_RUN.search(text):
+        return text
+    return text.translate(_tables()[2]).translate(_SIMPLIFIED_FIXES)
+
+
+# Where the character table picks a form that matches but reads wrong (麼 -> 幺 in 什麼).
+_SIMPLIFIED_FIXES = str.maketrans({"幺": "么"})

@@ -166,14 +166,41 @@ GENERIC = frozenset("problem issue likely cause caused causing seen case custome
                     "same similar like past previous earlier".split())
 
 
+def wrong_language(text: str, language: str | None) -> str | None:
+    """Why `text` is not in `language` (casekit.lang reads it the way it reads a case), or
+    None when it is, or when no language is asked for. Identifiers, error strings and
+    commands in either language do not count: the prose does."""
+    if not language:
+        return None
+    from .lang import detect_language, detect_script
+
+    want = "zh" if language.startswith("zh") else "en"
+    got = detect_language(text)
+    if want == "zh" and got == "en":
+        return f"written in English, not in the case's language ({language})"
+    if want == "en" and got != "en":
+        return f"written in Chinese ({got}), not in the case's language (en)"
+    if want == "zh" and language in ("zh-Hant", "zh-Hans"):
+        script = detect_script(text)
+        if script and script != language:
+            return f"written in {script}, not in the case's script ({language})"
+    return None
+
+
 def supported(text: str, cited_texts: list[str], basis: str = "", embed=None, min_overlap: float = 0.8,
-              min_cosine: float = 0.55, case_text: str = "", other_texts: list[str] | None = None) -> tuple[bool, str]:
-    """Is `text` backed by what it cites, and is it about this case? Every number and
-    identifier must appear in this case or in the deterministic statement it rewrites;
-    most content words must appear in the cited sources; it must not carry another case's
-    facts as this case's (words found only in past cases and documents); and it must mean
-    about the same as the deterministic statement."""
-    if not re.search(r"[.!?)\"'`]$", text.strip()):
+              min_cosine: float = 0.55, case_text: str = "", other_texts: list[str] | None = None,
+              language: str | None = None) -> tuple[bool, str]:
+    """Is `text` backed by what it cites, and is it about this case? It must be written in
+    the case's `language` ('en', 'zh-Hant', 'zh-Hans'; None: not checked), in its script
+    for Chinese; every number and identifier must appear in this case or in the
+    deterministic statement it rewrites; most content words must appear in the cited
+    sources; it must not carry another case's facts as this case's (words found only in
+    past cases and documents); and it must mean about the same as the deterministic
+    statement."""
+    wrong = wrong_language(text, language)
+    if wrong:
+        return False, wrong
+    if not re.search(r"[.!?)\"'`。！？）」]$", text.strip()):
         return False, "unfinished sentence (cut off)"
     pool = " ".join(cited_texts + [basis]).lower()
     pool_tokens = set(tokenize(pool))

@@ -11,21 +11,14 @@ from .case import Case
 from .evidence import Evidence, Timeline
 from .identifiers import scrub
 from .reason import Hypothesis, Source, short
+from .text import EN, catalogue
 
 RESTART = re.compile(r"(?i)\b(restart\w*|reboot\w*|stop/start|redeploy\w*|replace the instance|recycle\w*|roll(?:ing)? restart)\b")
 MITIGATE = re.compile(r"(?i)\b(workaround|mitigat\w*|temporar\w*|roll ?back|revert\w*|fail ?over|shift traffic|scale (?:out|up)|"
                       r"increase|raise|remove the|disable|drain|move back)\b")
 IP_CHANGE = re.compile(r"(?i)\b(new (?:elastic )?ip|change the ip|replace the (?:nlb|load balancer|instance)|new load balancer|"
                        r"re-?create|stop/start|release the (?:elastic )?ip)\b")
-INDUSTRY_RULE = {
-    "gaming": "Look for a workaround that keeps running game sessions up before anything that restarts them",
-    "iot": "Keep fixed IP addresses and endpoints stable: devices in the field may point at them",
-    "crypto": "Mitigate first: the fastest safe action that restores trading comes before root-cause work",
-    "finance": "Work inside the change window and record every action for audit",
-    "ecommerce": "Protect checkout first: mitigate before peak traffic, then dig",
-    "media": "Protect the running pipeline's throughput; queue or reroute work before changing infrastructure",
-    "saas": "Contain the blast radius to the affected tenants before wider changes",
-}
+INDUSTRY_RULE = EN["p.industry_rule"]  # per language: casekit.text, key p.industry_rule
 
 
 def deadline(case: Case) -> str | None:
@@ -34,9 +27,12 @@ def deadline(case: Case) -> str | None:
     return " ".join(m.group(1).split()).strip(" ,;") if m else None
 
 
-def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], cite_evidence) -> list[dict]:
+def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], cite_evidence,
+               language: str | None = None) -> list[dict]:
     """What this case's own evidence says to do first: undo the change that preceded the
-    onset, make the affected resource match the healthy one, lift a limit that is reached."""
+    onset, make the affected resource match the healthy one, lift a limit that is reached
+    (in `language`, the case's)."""
+    t = catalogue(language)
     if not hyps or hyps[0].status == "contradicted":
         return []
     top = hyps[0]
@@ -45,25 +41,20 @@ def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], c
     if tl.change and top.side in ("customer", "unknown", "third-party") and top.status in ("confirmed", "supported"):
         ce = next((e for e in evidence if e.kind == "change" and e.text == tl.change["text"]), None)
         sid = cite_evidence(ce) if ce else None
-        when = (f", {tl.change['minutes_before']} min before the first failure" if tl.change.get("minutes_before") is not None
+        when = (t("p.undo_when", minutes=tl.change['minutes_before']) if tl.change.get("minutes_before") is not None
                 else "")
         if sid:
-            out.append({"text": f"Mitigate first: undo or correct the change that preceded the onset{when}: "
-                                f"`{short(tl.change['text'], 160)}` [{sid}]. Going back to the last known-good "
-                                f"configuration is the fastest safe way to restore service.",
+            out.append({"text": t("p.undo", when=when, change=short(tl.change['text'], 160), sid=sid),
                         "citations": [sid], "kind": "mitigate"})
     for e in evidence:
         if e.detail and e.kind == "comparison" and e.origin == "inferred" and e.text in supported:
             sid = cite_evidence(e)
-            out.append({"text": f"Fix the difference the case shows: {e.detail} [{sid}]. Make the affected resource "
-                                f"match the healthy one, then verify with the same command.",
-                        "citations": [sid], "kind": "fix"})
+            out.append({"text": t("p.fix_difference", detail=e.detail, sid=sid), "citations": [sid], "kind": "fix"})
             break
     for e in evidence:
         if e.kind == "limit" and e.origin == "inferred" and e.text in supported:
             sid = cite_evidence(e)
-            out.append({"text": f"Relieve the limit that is reached: {e.detail} [{sid}]. Raise the limit or reduce the "
-                                f"usage, then watch the same metric.", "citations": [sid], "kind": "fix"})
+            out.append({"text": t("p.relieve_limit", detail=e.detail, sid=sid), "citations": [sid], "kind": "fix"})
             break
     return out
 
@@ -73,6 +64,7 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc
     """Ordered steps: this case's mitigation (`first`), the industry rule, the leading
     hypothesis' steps from its past case and checklist, ruling out the next one, the
     question to ask. Every step cites its source; identifiers are this customer's."""
+    t = catalogue(case.language)
     by_id = {s.id: s for s in sources}
     industry = (case.industry or "other").lower()
     steps: list[dict] = []
@@ -87,10 +79,11 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc
 
     when = deadline(case)
     for n, step in enumerate(first):
-        text = step["text"] + (f" The customer's constraint: \"{when}\"." if when and n == 0 else "")
+        text = step["text"] + (t("p.constraint", deadline=when) if when and n == 0 else "")
         add(text, step["citations"], step["kind"])
-    if industry_doc is not None and INDUSTRY_RULE.get(industry):
-        add(f"{INDUSTRY_RULE[industry]} ({industry_doc.ref}).", [industry_doc.id], "mitigate")
+    rules = t["p.industry_rule"]
+    if industry_doc is not None and rules.get(industry):
+        add(t("p.industry", rule=rules[industry], ref=industry_doc.ref), [industry_doc.id], "mitigate")
     fast = industry in ("gaming", "crypto", "ecommerce", "iot")
     for rank, h in enumerate(hyps[:2]):
         if h.status == "contradicted":
@@ -104,24 +97,25 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc
                 lead = src.ref
                 break
         doc = next((by_id[c] for c in h.citations if c in by_id and by_id[c].kind == "doc"), None)
-        check = (f"Run the checks in {doc.ref} to {'confirm' if rank == 0 else 'rule out'} the {h.layer} hypothesis.", doc.id) if doc else None
+        check = (t("p.run_checks", ref=doc.ref, verb=t["p.confirm"] if rank == 0 else t["p.rule_out"], layer=h.layer),
+                 doc.id) if doc else None
         if rank == 0:
             mitigations = [(t, c) for t, c in case_steps if MITIGATE.search(t)]
             others = [(t, c) for t, c in case_steps if not MITIGATE.search(t)]
             ordered = (mitigations + ([check] if check else []) + others) if fast else (([check] if check else []) + case_steps)
             for text, cid in ordered:
-                add(text if text.startswith("Run the checks") else f"From {lead} (adapt to this case): {text}", [cid], "step")
+                add(text if check and text == check[0] else t("p.from_case", lead=lead, step=text), [cid], "step")
         elif check:
             add(check[0], [check[1]], "step")
     for doc in [d for d in checklist_docs[:1] if not any(d.id in st["citations"] for st in steps)]:
-        add(f"Work through {doc.ref} and record each result in the work log.", [doc.id], "step")
+        add(t("p.checklist", ref=doc.ref), [doc.id], "step")
     if hyps:
-        add(f"Ask the customer: {nq['text']}", hyps[0].citations[:1], "ask")
+        add(t("p.ask", question=nq['text']), hyps[0].citations[:1], "ask")
     for s in steps:
         if s["kind"] not in ("step", "fix"):
             continue
         if RESTART.search(s["text"]) and industry == "gaming":
-            s["text"] += " (gaming: only after a workaround is in place, in a maintenance window; a restart drops players)"
+            s["text"] += t["p.gaming_restart"]
         if IP_CHANGE.search(s["text"]) and industry == "iot":
-            s["text"] += " (IoT: keep the same IP addresses; devices may have them pinned)"
+            s["text"] += t["p.iot_ip"]
     return steps[:limit]

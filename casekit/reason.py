@@ -21,6 +21,7 @@ from .evidence import Evidence, Timeline
 from .identifiers import scrub
 from .lexical import tokenize
 from .signs import Sign, sign_in
+from .text import EN, Catalogue, catalogue
 
 # The cue tables live in casekit.cues (English and Chinese); these names are kept for callers.
 TIME_IN_TEXT = cues.TIME_IN_TEXT
@@ -115,18 +116,18 @@ def short(text: str, n: int = 140) -> str:
 
 
 # An answer logged to a question the draft asked (`casekit log --answer`), as a clause.
-ANSWER_CLAUSE = "the answer `{answer}` to \"{question}\""
+ANSWER_CLAUSE = EN["h.answer_clause"]
 
 
-def describe(e: Evidence, sid: str | None) -> str:
-    """An evidence line as a clause of a statement, with its citation."""
+def describe(e: Evidence, sid: str | None, t: Catalogue = EN) -> str:
+    """An evidence line as a clause of a statement, with its citation, in `t`'s language."""
     ref = f" [{sid}]" if sid else ""
     if e.detail:
         return f"{e.detail}{ref}"
     if e.section == "Log" and e.context:  # an answer: 'no' means what it answers
-        return ANSWER_CLAUSE.format(answer=short(e.text, 100), question=short(e.context, 90)) + ref
+        return t("h.answer_clause", answer=short(e.text, 100), question=short(e.context, 90)) + ref
     if len(e.text) < 16 and e.context:  # a bare result ('[]', 'null') means what its command asked
-        return f"`{short(e.context, 100)}` returned `{e.text}`{ref}"
+        return t("h.returned", command=short(e.context, 100), result=e.text) + ref
     return f"`{short(e.text, 120)}`{ref}"
 
 
@@ -228,13 +229,14 @@ def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evi
     total = sum(prof.values()) or 1.0
     best_retrieval = max((g.retrieval for g in groups.values()), default=0.0) or 1.0
     answers = answered(case)
+    t = catalogue(case.language)
     for g in groups.values():
         _judge(g, observed, said, full_text)
         for e, question, yes_keeps, yes in answers:  # an answer to a question moves what it splits
             if yes_keeps(g) == yes:
                 g.support.insert(0, (2.0, e))  # consistent with it; its own lines still decide
             else:
-                g.against.append((e, f"the answer to \"{short(question, 90)}\" was {'yes' if yes else 'no'}"))
+                g.against.append((e, t("h.answer_why", question=short(question, 90), answer=t["yes"] if yes else t["no"])))
         ev = sum(w for w, _ in g.support[:6])
         share = prof.get(g.layer, 0.0) / total
         base = g.retrieval / best_retrieval if g.cases else 0.35
@@ -264,7 +266,8 @@ def _confirmed(g: Judged, tl: Timeline) -> bool:
 
 
 def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evidence) -> Hypothesis:
-    phrase = _layer_phrase(g.layer, g.side)
+    t = catalogue(case.language)
+    phrase = _layer_phrase(g.layer, g.side, t)
     facts: list[Evidence] = []
     against_texts = {a.text for a, _ in g.against}
     for _, e in g.support:
@@ -272,31 +275,30 @@ def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evi
             break
         if all(e.text != f.text for f in facts) and e.text not in against_texts:
             facts.append(e)
-    clauses = [describe(e, cite_evidence(e)) for e in facts]
-    text = phrase + "."
+    clauses = [describe(e, cite_evidence(e), t) for e in facts]
+    text = phrase + t["h.end"]
     if clauses:
-        text += " This case shows " + "; ".join(clauses) + "."
+        text += t("h.shows", clauses=t["clause_sep"].join(clauses))
     if tl.change and tl.change.get("minutes_before") is not None and g.tier == 0 and g.side in ("customer", "unknown"):
         ce = next((e for _, e in g.support if e.kind == "change"), None)
         cid = cite_evidence(ce) if ce else None
-        text += (f" A change at {tl.change['utc']} came {tl.change['minutes_before']} min before the first failure"
-                 + (f" [{cid}]" if cid else "") + ".")
+        text += t("h.change", utc=tl.change['utc'], minutes=tl.change['minutes_before'], cite=f" [{cid}]" if cid else "")
     mine = case_identifiers(case)
     if g.cases:
         lead = g.cases[0]
-        rc = scrub((lead.meta.get("root_cause") or lead.title).rstrip("."), mine)
-        text += f" Same pattern as {lead.ref}: {rc}."
+        rc = scrub((lead.meta.get("root_cause") or lead.title).rstrip(".。"), mine)
+        text += t("h.same_pattern", ref=lead.ref, cause=rc)  # the past case's own words, quoted
     elif g.docs:
-        text += f" No past case matched closely; {g.docs[0].ref} describes this layer."
+        text += t("h.doc_only", ref=g.docs[0].ref)
     else:
-        text += " No past case matched closely; the case's own evidence points here."
+        text += t["h.own_only"]
     against = []
     for e, why in g.against[:3]:
         sid = cite_evidence(e)
         against.append({"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
                         "why": why, "source": sid, "citations": [sid]})
     if against:
-        text += f" Contradicted by this case: `{short(against[0]['text'], 100)}` [{against[0]['source']}] ({against[0]['why']})."
+        text += t("h.contradicted", text=short(against[0]['text'], 100), source=against[0]['source'], why=against[0]['why'])
     cites = [c.id for c in g.cases[:2]] + [d.id for d in g.docs[:1]]
     for e in facts:
         sid = cite_evidence(e)
@@ -329,10 +331,10 @@ def case_identifiers(case: Case) -> dict[str, list[str]]:
     return own(case.title, *case.sections.values(), *case.resources, *(e.text for e in case.log))
 
 
-def _layer_phrase(layer: str, side: str) -> str:
-    s = cues.SIDE_PHRASE.get(side, side)
-    name = cues.LAYER_PHRASE.get(layer, layer)
-    return f"A {s} {name} problem" if side != "unknown" else f"A {name} problem ({s})"
+def _layer_phrase(layer: str, side: str, t: Catalogue = EN) -> str:
+    s = t["side_phrase"].get(side, side)
+    name = t["layer_phrase"].get(layer, layer)
+    return t("h.phrase", side=s, layer=name) if side != "unknown" else t("h.phrase_unknown", layer=name, side=s)
 
 
 # --------------------------------------------------------------------------- findings
@@ -382,73 +384,75 @@ def findings(case: Case, signs: list[Sign], sources: list[Source], sign_ids: dic
 def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis], evidence: list[Evidence],
                         tl: Timeline) -> list[dict]:
     """Checklist items absent from the case, each with why it matters for the current
-    hypotheses. What the case already answers is never asked again."""
+    hypotheses, in the case's language. What the case already answers is never asked again."""
+    t = catalogue(case.language)
     subj, obj = case.symptoms, case.objective
     text = f"{case.title}\n{subj}\n{obj}"
     kinds = {s.kind for s in signs} | {e.kind for e in evidence}
     confirmed = bool(hyps) and hyps[0].status == "confirmed"
-    lead = f"{hyps[0].layer}/{hyps[0].side}" if hyps else "any hypothesis"
-    alt = f" vs {hyps[1].layer}/{hyps[1].side}" if len(hyps) > 1 else ""
+    lead = f"{hyps[0].layer}/{hyps[0].side}" if hyps else t["m.any_hypothesis"]
+    alt = t("m.vs", alt=f"{hyps[1].layer}/{hyps[1].side}") if len(hyps) > 1 else ""
     out = []
+
+    def ask(key: str, **kw) -> None:
+        question, why = t[key]
+        out.append({"text": question.format(**kw), "why": why.format(**kw)})
+
     times = TIME_IN_TEXT.findall(subj)
     if not case.opened and not times:
-        out.append({"text": "When exactly did it start, and in which timezone?",
-                    "why": "Without a time window with timezone, logs and metrics cannot be lined up with the report."})
+        ask("m.when")
     elif times and not TZ_IN_TEXT.search(subj) and not case.timezone:
-        out.append({"text": f"Which timezone is '{times[0].strip()}' in?",
-                    "why": "The reported time has no timezone; it must be converted to UTC before it is compared with logs."})
+        ask("m.timezone", time=times[0].strip())
     if "resource" not in kinds and not case.resources:
-        out.append({"text": "Which resources are affected (instance, task, volume, load balancer IDs or ARNs, region)?",
-                    "why": "Resource IDs let us pull the provider-side metrics and events for exactly what failed."})
+        ask("m.resources")
     if not kinds & {"error", "exception", "code", "http_status", "exit_code", "kernel", "absence", "limit"}:
-        out.append({"text": "What is the exact error message (copied, not paraphrased), with its timestamp?",
-                    "why": f"An exact error string is the fastest way to confirm or rule out {lead}{alt}."})
+        ask("m.error", lead=lead, alt=alt)
     if not confirmed:
         if not kinds & {"metric", "limit"}:
-            out.append({"text": "Which metrics show the problem, in the normal and in the abnormal state (values with units)?",
-                        "why": "A performance complaint is subjective until a metric pins down what changed and by how much."})
+            ask("m.metrics")
         elif "metric" in kinds and not BASELINE_WORDS.search(text) and "comparison" not in kinds:
-            out.append({"text": "What do the same metrics look like in the normal state (baseline)?",
-                        "why": "Abnormal readings mean little without the normal ones to compare against."})
+            ask("m.baseline")
     if not tl.change and not cues.CHANGE.search(text):
-        out.append({"text": "What changed shortly before the start (deployments, configuration, network, IAM, scaling)?",
-                    "why": f"A recent change is the usual suspect; it would point at a customer-side cause rather than {lead if hyps and hyps[0].side != 'customer' else 'the provider'}."})
+        ask("m.change", other=lead if hyps and hyps[0].side != 'customer' else t["m.the_provider"])
     if "comparison" not in kinds and not cues.HEALTHY.search(text):
-        out.append({"text": "Is there a comparable healthy environment (another AZ, region, cluster or older version) that works?",
-                    "why": "Comparing a healthy and a broken setup narrows the scope to what differs between them."})
+        ask("m.healthy")
     if not confirmed and not REPRO_WORDS.search(text):
-        out.append({"text": "What is the simplest way to reproduce it (a single request, command or test)?",
-                    "why": "A reproduction turns each hypothesis into a quick check and proves the fix."})
+        ask("m.repro")
     if not NEED_WORDS.search(subj):
-        out.append({"text": "What does the customer need first: a fix, a workaround, or a root-cause report?",
-                    "why": "The real need decides whether we mitigate first or dig first."})
+        ask("m.need")
     return out
 
 
 # --------------------------------------------------------------------------- next question
 
 # (question, predicate over a hypothesis: True = answer 'yes' is consistent with it,
-#  pattern: the case already answers it when its text matches)
+#  pattern: the case already answers it when its text matches). The question is the
+#  English text of the catalogue key of the same position in QUESTION_KEYS; a draft asks
+#  it in the case's language (casekit.text).
+QUESTION_KEYS = ("q.change", "q.health", "q.direct", "q.container", "q.storage", "q.throttling", "q.host", "q.previous")
 QUESTIONS = [
-    ("Did anything change in the hour before it started (deployment, configuration, network, IAM, scaling)?",
-     lambda h: h.side in ("customer", "unknown"), cues.CHANGE),
-    ("Does AWS Health (or the provider status page) show an open event for this account, region or Availability Zone?",
-     lambda h: h.layer == "provider" or h.side == "provider", cue(r"(?i)aws health|health dashboard|status page|scheduled event")),
-    ("From an affected host or task, does a direct check of the dependency succeed (e.g. `curl -v`, `nc -vz host 443`, `dig`)?",
-     lambda h: h.layer != "network", cue(r"(?i)\b(curl|nc -|telnet|dig |nslookup|traceroute|mtr|i/o timeout|connection (?:timed out|refused))",
-                                         cues.ZH["answered_direct_check"])),
-    ("Are containers being killed or never starting (exit code 137, OOMKilled, CrashLoopBackOff, Pending)?",
-     lambda h: h.layer == "container", cue(r"(?i)exit code|oomkilled|crashloop|pending|stoppedreason|cannotpull",
-                                           cues.ZH["answered_container"])),
-    ("Are the volume or file-system metrics at their limits (BurstBalance, VolumeQueueLength, IOPS, throughput)?",
-     lambda h: h.layer == "storage", cue(r"(?i)burstbalance|volumequeuelength|iops|throughput")),
-    ("Do API calls return throttling or limit errors (ThrottlingException, LimitExceeded, 429), or is a quota at its maximum?",
-     lambda h: h.layer == "capacity", cue(r"(?i)throttl|limitexceeded|\b429\b|quota", cues.ZH["answered_throttling"])),
-    ("Does the host itself show trouble (`dmesg | tail`, `df -h`, `df -i`, `free -m`)?",
-     lambda h: h.layer == "os", cue(r"(?i)dmesg|df -h|df -i|free -m|journalctl|systemctl")),
-    ("Does the problem go away with the previous application version or configuration?",
-     lambda h: h.layer == "application", cue(r"(?i)previous (?:version|release)|rolled back|rollback", cues.ZH["answered_previous"])),
+    (EN["q.change"], lambda h: h.side in ("customer", "unknown"), cues.CHANGE),
+    (EN["q.health"], lambda h: h.layer == "provider" or h.side == "provider",
+     cue(r"(?i)aws health|health dashboard|status page|scheduled event")),
+    (EN["q.direct"], lambda h: h.layer != "network",
+     cue(r"(?i)\b(curl|nc -|telnet|dig |nslookup|traceroute|mtr|i/o timeout|connection (?:timed out|refused))",
+         cues.ZH["answered_direct_check"])),
+    (EN["q.container"], lambda h: h.layer == "container",
+     cue(r"(?i)exit code|oomkilled|crashloop|pending|stoppedreason|cannotpull", cues.ZH["answered_container"])),
+    (EN["q.storage"], lambda h: h.layer == "storage", cue(r"(?i)burstbalance|volumequeuelength|iops|throughput")),
+    (EN["q.throttling"], lambda h: h.layer == "capacity",
+     cue(r"(?i)throttl|limitexceeded|\b429\b|quota", cues.ZH["answered_throttling"])),
+    (EN["q.host"], lambda h: h.layer == "os", cue(r"(?i)dmesg|df -h|df -i|free -m|journalctl|systemctl")),
+    (EN["q.previous"], lambda h: h.layer == "application",
+     cue(r"(?i)previous (?:version|release)|rolled back|rollback", cues.ZH["answered_previous"])),
 ]
+
+
+def question_texts(n: int) -> list[str]:
+    """QUESTIONS[n] as every catalogue writes it (an answer may quote any of them)."""
+    from .text import LANGUAGES
+
+    return list(dict.fromkeys(catalogue(lang)[QUESTION_KEYS[n]] for lang in LANGUAGES))
 
 
 _YES = re.compile(r"(?i)^\s*(?:(?:yes|yep|yeah|correct|true|confirmed|it does|they do|there (?:is|was|are)(?! no))\b|[是有對对會会])")
@@ -464,8 +468,10 @@ def answered(case: Case) -> list[tuple[Evidence, str, object, bool]]:
         if not entry.answers:
             continue
         asked = cues.fold(entry.answers)
-        match = next(((q, keeps) for q, keeps, _ in QUESTIONS
-                      if cues.fold(q) == asked or (len(asked) >= 30 and cues.fold(q).startswith(asked[:60]))), None)
+        t = catalogue(case.language)
+        match = next(((t[QUESTION_KEYS[n]], keeps) for n, (_, keeps, _) in enumerate(QUESTIONS)
+                      if any(cues.fold(q) == asked or (len(asked) >= 30 and cues.fold(q).startswith(asked[:60]))
+                             for q in question_texts(n))), None)
         yes = True if _YES.match(entry.text) else False if _NO.match(entry.text) else None
         if match is None or yes is None:
             continue
@@ -482,27 +488,25 @@ def _entropy(ps: list[float]) -> float:
 def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> dict:
     """The question whose answer best splits the hypothesis mass (expected information
     gain), among those the case does not answer already. When the evidence already
-    confirms the leading hypothesis, the question is whether the fix works."""
+    confirms the leading hypothesis, the question is whether the fix works. In the case's
+    language; the offered answers stay 'yes'/'no' (what `casekit log --answer` reads)."""
+    t = catalogue(case.language)
     if not hyps:
         if missing:
-            return {"text": missing[0]["text"], "why": "No retrieved source or evidence line supports a hypothesis yet; "
-                    + missing[0]["why"]}
-        return {"text": "What exactly fails, since when (with timezone), and with which error message?",
-                "why": "No retrieved source matches this case; the basic facts come first."}
+            return {"text": missing[0]["text"], "why": t["nq.no_hyp_missing"] + missing[0]["why"]}
+        question, why = t["nq.basic"]
+        return {"text": question, "why": why}
     if hyps[0].status == "confirmed":
-        return {"text": "After the first step of the plan, does the problem stop? Please confirm with the same check or "
-                        "command output that showed it.",
-                "why": "The case's own evidence already confirms the leading hypothesis; what remains open is whether "
-                       "the fix works, and no other question would change the plan.",
-                "answers": ["yes", "no", "partly"]}
+        question, why = t["nq.fix_works"]
+        return {"text": question, "why": why, "answers": ["yes", "no", "partly"]}
     text = f"{case.title}\n{case.symptoms}\n{case.objective}"
     total = sum(h.likelihood for h in hyps) or 1.0
     ps = [h.likelihood / total for h in hyps]
     prior = _entropy(ps)
     best = None
     done = {cues.fold(e.answers) for e in case.log if e.answers}
-    for n, (question, yes, answered_by) in enumerate(QUESTIONS):
-        if answered_by.search(text) or cues.fold(question) in done:
+    for n, (_, yes, answered_by) in enumerate(QUESTIONS):
+        if answered_by.search(text) or any(cues.fold(q) in done for q in question_texts(n)):
             continue
         p_yes = sum(p for p, h in zip(ps, hyps) if yes(h))
         if p_yes <= 0 or p_yes >= 1:
@@ -514,16 +518,14 @@ def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> di
         if best is None or key < best[0]:
             yes_side = [f"{h.layer}/{h.side}" for h in hyps if yes(h)]
             no_side = [f"{h.layer}/{h.side}" for h in hyps if not yes(h)]
-            best = (key, question, gain, p_yes, yes_side, no_side)
+            best = (key, t[QUESTION_KEYS[n]], gain, p_yes, yes_side, no_side)
     if best is None:
         if missing:
-            return {"text": missing[0]["text"], "why": "The case already answers the questions that split the hypotheses; "
-                    + missing[0]["why"], "answers": []}
-        return {"text": f"Can you confirm the leading hypothesis ({hyps[0].layer}/{hyps[0].side}) with the checks in the plan?",
-                "why": "The case already answers the questions that would split the hypotheses.", "answers": ["yes", "no"]}
+            return {"text": missing[0]["text"], "why": t["nq.answered_missing"] + missing[0]["why"], "answers": []}
+        question, why = t["nq.confirm_lead"]
+        return {"text": question.format(layer=hyps[0].layer, side=hyps[0].side), "why": why, "answers": ["yes", "no"]}
     _, question, gain, p_yes, yes_side, no_side = best
     return {"text": question,
-            "why": (f"It splits the hypotheses {round(p_yes * 100)}% / {round((1 - p_yes) * 100)}% by likelihood "
-                    f"(yes keeps {', '.join(yes_side)}; no keeps {', '.join(no_side)}): "
-                    f"an expected {gain:.2f} of {prior:.2f} bits of uncertainty removed."),
+            "why": t("nq.split", yes=round(p_yes * 100), no=round((1 - p_yes) * 100), yes_side=", ".join(yes_side),
+                     no_side=", ".join(no_side), gain=f"{gain:.2f}", prior=f"{prior:.2f}"),
             "answers": ["yes", "no"]}

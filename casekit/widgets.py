@@ -29,6 +29,7 @@ import ipywidgets as W
 from .case import INDUSTRIES, LOG_KINDS, LOG_SECTION, SEVERITIES, Case, LogEntry, load_cases, write_case
 from .errors import CaseKitError
 from .signs import extract
+from .text import catalogue
 
 TIMEZONES = ["UTC", "Asia/Taipei", "Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin",
              "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney"]
@@ -94,18 +95,23 @@ class SoapApp:
         self.b_answer.on_click(lambda _: self._guard(self.answer))
         self.logs.observe(lambda _: self._guard(self.update_signs), names="value")
         self.tz.observe(lambda _: self._guard(self.update_signs), names="value")
-        subjective = W.VBox([W.HTML("<h3>Subjective: what the customer reports (symptoms)</h3>"), self.case_id, self.title,
+        # Headings in the case's language (casekit.text, keys form.*): relabel() sets them.
+        self.headings = {key: W.HTML() for key in ("form.subjective", "form.objective", "form.signs_found", "form.log",
+                                                    "form.assessment", "form.missing", "form.timeline")}
+        self.language = "en"
+        self.relabel("en")
+        h = self.headings
+        subjective = W.VBox([h["form.subjective"], self.case_id, self.title,
                              self.report, self.impact, W.HBox([self.started, self.tz]), self.resources,
                              W.HBox([self.industry, self.severity, self.service]), self.need])
-        objective = W.VBox([W.HTML("<h3>Objective: the data (signs)</h3>"), self.logs, self.metrics,
-                            W.HTML("<b>Signs found</b> (from Objective only)"), self.signs_view])
+        objective = W.VBox([h["form.objective"], self.logs, self.metrics, h["form.signs_found"], self.signs_view])
         actions = W.HBox([self.b_similar, self.b_draft, self.b_export, self.export_dir])
         files = W.HBox([self.path, self.b_load, self.b_save])
-        log_panel = W.VBox([W.HTML("<h3>Case log: what was seen, done, agreed and answered</h3>"),
+        log_panel = W.VBox([h["form.log"],
                             W.HBox([self.log_kind, self.log_text, self.log_at, self.b_log]), self.log_view])
-        result = W.VBox([W.HTML("<h3>Assessment and plan</h3>"), W.HBox([self.assessment, self.source_view]),
-                         W.HTML("<h3>Missing information and next question</h3>"), self.checklist, log_panel,
-                         W.HTML("<h3>Timeline and metrics</h3>"), self.plots, self.similar_view])
+        result = W.VBox([h["form.assessment"], W.HBox([self.assessment, self.source_view]),
+                         h["form.missing"], self.checklist, log_panel,
+                         h["form.timeline"], self.plots, self.similar_view])
         self.widget = W.VBox([files, subjective, objective, actions, self.progress, self.message, result])
         self.widget.add_class("casekit-soap")
         if case is not None:
@@ -139,7 +145,24 @@ class SoapApp:
 
     # ------------------------------------------------------------------ case <-> form
 
+    def relabel(self, language: str | None) -> None:
+        """The form's headings in `language` (the case's); English ones say the Chinese
+        section name too, so a Chinese writer finds 主觀/客觀 before a case is loaded."""
+        t = catalogue(language)
+        self.language = t.language
+        for key, w in self.headings.items():
+            text = t[key]
+            if key == "form.signs_found":
+                w.value = text
+                continue
+            if t.language == "en" and key in ("form.subjective", "form.objective"):
+                zh = catalogue("zh-Hant")[key].split("：")[0]
+                head, rest = text.split(":", 1)
+                text = f"{head} {zh}:{rest}"
+            w.value = f"<h3>{text}</h3>"
+
     def set_case(self, case: Case) -> None:
+        self.relabel(case.language)
         self.base, self.pending = case, []
         self.case_id.value, self.title.value = case.id, case.title
         self.report.value = case.symptoms
@@ -342,26 +365,29 @@ class SoapApp:
 
     def show_draft(self) -> None:
         d = self.draft
-        items: list[W.Widget] = [self._statement(d.summary["text"], d.summary["citations"], "<b>Summary.</b> ")]
+        t = catalogue(d.language)
+        self.relabel(d.language)
+        items: list[W.Widget] = [self._statement(d.summary["text"], d.summary["citations"], f"<b>{t['form.summary']}</b> ")]
         if d.changes:
             items.insert(0, W.HTML(self._changes_html()))
         for n in d.notes:
-            items.insert(0, W.HTML(f"<div class='casekit-note'><b>Note:</b> {esc(n)}</div>"))
+            items.insert(0, W.HTML(f"<div class='casekit-note'><b>{t['form.note']}</b> {esc(n)}</div>"))
         items.append(W.HTML(self._is_is_not_html()))
         for i, h in enumerate(d.hypotheses, 1):
-            sup = "; ".join(esc(s) for s in h.supporting_signs) or "none"
-            con = "; ".join(f"{esc(a['text'])} ({esc(a['why'])})" for a in h.evidence_against) or "none"
-            items.append(self._statement(h.text, h.citations,
-                                         f"<b>H{i} {esc(h.layer)} / {esc(h.side)}, {esc(h.status)}, likelihood {h.likelihood:.2f}.</b> "))
-            items.append(W.HTML(f"<small>evidence for: {sup}<br>evidence against: {con}</small>"))
+            sup = "; ".join(esc(s) for s in h.supporting_signs) or t["form.none"]
+            con = "; ".join(f"{esc(a['text'])} ({esc(a['why'])})" for a in h.evidence_against) or t["form.none"]
+            head = t("form.hypothesis", n=i, layer=esc(h.layer), side=esc(h.side), status=esc(t["status"].get(h.status, h.status)),
+                     likelihood=f"{h.likelihood:.2f}")
+            items.append(self._statement(h.text, h.citations, f"<b>{head}</b> "))
+            items.append(W.HTML(f"<small>{t['form.evidence_for']}: {sup}<br>{t['form.evidence_against']}: {con}</small>"))
         for f in d.findings:
-            items.append(self._statement(f["text"], f["citations"], "<b>Finding.</b> "))
+            items.append(self._statement(f["text"], f["citations"], f"<b>{t['form.finding']}</b> "))
         for i, p in enumerate(d.plan, 1):
-            items.append(self._statement(p["text"], p["citations"], f"<b>Plan {i}.</b> "))
+            items.append(self._statement(p["text"], p["citations"], f"<b>{t('form.plan', n=i)}</b> "))
         self.assessment.children = items
         self.assessment.layout.width = "60%"
         boxes = [W.Checkbox(description=m["text"], indent=False, layout=W.Layout(width="100%")) for m in d.missing_information]
-        nq = W.HTML(f"<b>Next question:</b> {esc(d.next_question['text'])}<br><i>{esc(d.next_question['why'])}</i>")
+        nq = W.HTML(f"<b>{t['form.next_question']}</b> {esc(d.next_question['text'])}<br><i>{esc(d.next_question['why'])}</i>")
         answer_row = W.HBox([*self._answer_buttons(d.next_question.get("answers") or []), self.answer_text, self.b_answer])
         secrets = []
         if d.redactions:  # shown here only: the mapping is never written to a draft file or the index
@@ -382,15 +408,16 @@ class SoapApp:
 
     def _changes_html(self) -> str:
         """What changed since the previous draft: the same sentence and rows as the Markdown's."""
-        from .render import SINCE_COLUMNS, changes_rows, changes_sentence
+        from .render import changes_rows, changes_sentence
 
-        rows = changes_rows(self.draft.changes)
+        language = self.draft.language
+        rows = changes_rows(self.draft.changes, language)
         table = ""
         if rows:
-            head = "".join(f"<th>{esc(c)}</th>" for c in SINCE_COLUMNS)
+            head = "".join(f"<th>{esc(c)}</th>" for c in catalogue(language)["since.columns"])
             body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
             table = f"<table class='casekit-changes-rows'><tr>{head}</tr>{body}</table>"
-        return f"<div class='casekit-changes'>{esc(changes_sentence(self.draft.changes))}{table}</div>"
+        return f"<div class='casekit-changes'>{esc(changes_sentence(self.draft.changes, language))}{table}</div>"
 
     def _is_is_not_html(self) -> str:
         """The draft's is / is-not table (the same rows as the Markdown's)."""

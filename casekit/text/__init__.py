@@ -1,0 +1,80 @@
+"""Every sentence casekit writes itself, one catalogue per language.
+
+`catalogue(language)` returns the catalogue of a case's language ('en', 'zh-Hant',
+'zh-Hans'; 'zh' reads as zh-Hant, anything else as English). A catalogue maps a key to a
+template (`str.format` placeholders), a tuple of templates, or a dict of them; look a
+template up with `t["key"]` and fill it with `t("key", name=value)`.
+
+English is `en.TEXT`; Traditional Chinese is `zh_hant.TEXT`, written out; Simplified
+Chinese is derived from the Traditional one character by character with OpenCC's tables
+(casekit.hanzi.simplified), so the two never drift apart. Quoted evidence, identifiers,
+RFC references and the JSON's field names and vocabulary (layer, side, status) are never
+looked up here: they stay as written.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+LANGUAGES = ("en", "zh-Hant", "zh-Hans")
+
+
+class Catalogue:
+    """The templates of one language."""
+
+    def __init__(self, language: str, table: dict[str, Any]):
+        self.language = language
+        self.table = table
+
+    def __getitem__(self, key: str) -> Any:
+        return self.table[key]
+
+    def __call__(self, key: str, **kw: Any) -> str:
+        return self.table[key].format(**kw) if kw else self.table[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.table
+
+    def keys(self):
+        return self.table.keys()
+
+    @property
+    def chinese(self) -> bool:
+        return self.language.startswith("zh")
+
+
+def _convert(value: Any, fn) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, tuple):
+        return tuple(_convert(v, fn) for v in value)
+    if isinstance(value, dict):
+        return {k: _convert(v, fn) for k, v in value.items()}
+    return value
+
+
+def code(language: str | None) -> str:
+    """The catalogue a language uses: 'en', 'zh-Hant' or 'zh-Hans'."""
+    lang = (language or "en").strip()
+    low = lang.lower()
+    if low in ("zh-hans", "zh-cn", "zh-sg", "zh-my") or low.startswith("zh-hans"):
+        return "zh-Hans"
+    if low.startswith("zh"):
+        return "zh-Hant"
+    return "en"
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(language: str | None = "en") -> Catalogue:
+    lang = code(language)
+    if lang == "en":
+        from .en import TEXT
+        return Catalogue("en", TEXT)
+    from .zh_hant import TEXT as HANT
+    if lang == "zh-Hant":
+        return Catalogue("zh-Hant", HANT)
+    from ..hanzi import simplified
+    return Catalogue("zh-Hans", _convert(HANT, simplified))
+
+
+EN = catalogue("en")

@@ -1,0 +1,227 @@
+"""Documents in the customer's language (issue 12, part B): a case written in Chinese gets its
+reply, work log, escalation and casekit's own sentences of the assessment in Traditional
+Chinese (Simplified for a zh-Hans case); quoted evidence, identifiers and RFC references
+stay as written; English cases are unchanged. Real index and models (the session fixtures).
+"""
+from __future__ import annotations
+
+import json
+import re
+import string
+
+import pytest
+
+from casekit.case import load_cases
+from casekit.hanzi import simplified
+from casekit.lang import HANT_ONLY, detect_language, han_count
+from casekit.llm import supported, wrong_language
+from casekit.render import render_assessment, render_escalation, render_reply, render_worklog
+from casekit.text import LANGUAGES, catalogue
+from conftest import INBOX, ROOT
+
+ZT01 = ROOT / "eval" / "cases" / "tune" / "EVAL-ZT01.md"
+ENGLISH_FIXED = ("Thank you", "Hello", "Best regards", "**Situation.**", "Work log", "Handover summary", "What we found",
+                 "Known:", "Unknown:", "Subject:", "To close this out", "We will update you")
+
+
+def load_text(tmp_path, name: str, text: str):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return load_cases(p)[0]
+
+
+@pytest.fixture(scope="module")
+def zh(drafter):
+    case = load_cases(ZT01)[0]
+    assert case.language == "zh-Hant"
+    return drafter.draft(case)
+
+
+@pytest.fixture(scope="module")
+def zh_hans(drafter, tmp_path_factory):
+    """The same case as a Simplified-Chinese writer would send it, declared zh-Hans."""
+    text = simplified(ZT01.read_text(encoding="utf-8")).replace("---\nid:", "---\nlanguage: zh-Hans\nid:", 1)
+    case = load_text(tmp_path_factory.mktemp("hans"), "EVAL-ZT01.md", text)
+    assert case.language == "zh-Hans"
+    return drafter.draft(case)
+
+
+def own_lines(doc: str, draft=None) -> list[str]:
+    """The lines of a document that are casekit's own fixed sentences: headings and prose,
+    not list items (quoted evidence, plan steps, questions), not table rows, and not the
+    draft's statements (summary, hypotheses: they quote past cases and evidence details;
+    their own words are checked on the JSON)."""
+    from casekit.render import inline
+
+    if draft is not None:
+        for text in [draft.summary["text"], *(h.text for h in draft.hypotheses)]:
+            doc = doc.replace(inline(text), " ")
+    return [line for line in doc.splitlines()
+            if line.strip() and not re.match(r"\s*(?:[-|]|\d+\.|\[\d+\]|>)", line)]
+
+
+def without_quotes(text: str) -> str:
+    """Text without what casekit quotes: code spans and identifiers."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    return re.sub(r"\[\d+\]|\b[\w.:/-]*\d[\w.:/-]*\b", " ", text)
+
+
+def latin_letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isascii() and ch.isalpha())
+
+
+# ------------------------------------------------------------------ the catalogues
+
+
+def placeholders(value) -> list:
+    if isinstance(value, str):
+        return sorted({f[1] for f in string.Formatter().parse(value) if f[1] is not None})
+    if isinstance(value, tuple):
+        return [placeholders(v) for v in value]
+    if isinstance(value, dict):
+        return {k: placeholders(v) for k, v in value.items()}
+    return type(value).__name__
+
+
+@pytest.mark.parametrize("language", [x for x in LANGUAGES if x != "en"])
+def test_every_catalogue_has_the_english_keys_and_placeholders(language):
+    en, other = catalogue("en"), catalogue(language)
+    assert sorted(other.keys()) == sorted(en.keys()), set(en.keys()) ^ set(other.keys())
+    for key in en.keys():
+        assert placeholders(other[key]) == placeholders(en[key]), key
+
+
+def test_simplified_catalogue_has_no_traditional_only_character():
+    t = catalogue("zh-Hans")
+    found = {key: sorted({c for c in json.dumps(t[key], ensure_ascii=False) if c in HANT_ONLY}) for key in t.keys()}
+    assert not {k: v for k, v in found.items() if v}
+
+
+def test_language_codes_pick_a_catalogue():
+    assert catalogue(None).language == catalogue("fr").language == "en"
+    assert catalogue("zh").language == catalogue("zh-TW").language == "zh-Hant"
+    assert catalogue("zh-CN").language == catalogue("zh-Hans").language == "zh-Hans"
+
+
+# ------------------------------------------------------------------ a Traditional-Chinese case
+
+
+def test_chinese_case_documents_are_in_chinese(zh):
+    assert zh.language == "zh-Hant" and json.loads(zh.to_json())["language"] == "zh-Hant"
+    docs = {"reply": render_reply(zh), "worklog": render_worklog(zh), "escalation": render_escalation(zh),
+            "assessment": render_assessment(zh)}
+    for name, doc in docs.items():
+        mine = without_quotes("\n".join(own_lines(doc, zh)))
+        assert han_count(mine) > 2 * latin_letters(mine), (name, mine[:400])
+        for english in ENGLISH_FIXED:
+            assert english not in doc, (name, english)
+    reply = docs["reply"]
+    assert reply.startswith("主旨：") and "您好" in reply and "感謝" in reply
+    # quoted evidence and identifiers stay as the case wrote them
+    assert "subnet-0f4b2c8e1a7d93560" in reply and "vpc-0b3e7a1c9d5f28460" in reply
+    assert "# 工作紀錄：EVAL-ZT01" in docs["worklog"] and "**情境（Situation）。**" in docs["escalation"]
+
+
+def test_chinese_case_json_texts_casekit_writes_are_chinese(zh):
+    d = zh.to_dict()
+    t = catalogue("zh-Hant")
+    for h in d["assessment"]["hypotheses"]:
+        assert h["text"].startswith(tuple(t["side_phrase"].values()) + tuple(t["layer_phrase"].values())), h["text"]
+    assert detect_language(d["next_question"]["text"]) == "zh-Hant"
+    assert detect_language(d["next_question"]["why"]) == "zh-Hant"
+    for m in d["missing_information"]:
+        assert detect_language(m["text"]) != "en" and detect_language(m["why"]) != "en", m
+    own_steps = [p for p in d["plan"] if p["kind"] in ("mitigate", "fix", "ask")]
+    assert own_steps
+    for p in own_steps:
+        assert han_count(without_quotes(p["text"])) > 0, p["text"]
+    assert d["assessment"]["summary"]["text"].startswith(("本案自身的證據", "最有可能", "沒有任何"))
+
+
+def test_chinese_case_citations_are_valid(zh):
+    d = zh.to_dict()
+    ids = {s["id"] for s in d["sources"]}
+    objs = [d["assessment"]["summary"], *d["assessment"]["hypotheses"], *d["assessment"]["findings"], *d["plan"]]
+    for o in objs:
+        assert o["citations"] and set(o["citations"]) <= ids, o
+    for o in objs:  # every [Sn] a text names is a source
+        assert set(re.findall(r"\[(S\d+)\]", o["text"])) <= ids
+
+
+def test_chinese_case_drafts_deterministically(drafter, zh):
+    again = drafter.draft(load_cases(ZT01)[0])
+    assert again.to_json() == zh.to_json()
+    assert render_reply(again) == render_reply(zh)
+
+
+def test_a_chinese_answer_to_a_chinese_question_is_read(tmp_path):
+    from casekit.reason import QUESTION_KEYS, QUESTIONS, answered
+
+    t = catalogue("zh-Hant")
+    n = QUESTION_KEYS.index("q.change")
+    text = ZT01.read_text(encoding="utf-8") + (
+        f"\n## 紀錄\n- 2026-04-10 19:00 +08:00 [reported] 沒有，那一小時沒有變更 (answers: {t['q.change']})\n")
+    case = load_text(tmp_path, "EVAL-ZT01.md", text)
+    got = answered(case)
+    assert case.log and case.log[0].answers
+    assert [(q, keeps, yes) for _, q, keeps, yes in got] == [(t["q.change"], QUESTIONS[n][1], False)]
+
+
+# ------------------------------------------------------------------ a Simplified-Chinese case
+
+
+def test_simplified_case_gets_simplified_documents(zh_hans):
+    assert zh_hans.language == "zh-Hans"
+    for doc in (render_reply(zh_hans), render_worklog(zh_hans), render_escalation(zh_hans)):
+        mine = "\n".join(own_lines(doc, zh_hans))
+        assert not {c for c in mine if c in HANT_ONLY}, mine[:400]
+        assert han_count(without_quotes(mine)) > 2 * latin_letters(without_quotes(mine))
+    assert render_reply(zh_hans).startswith("主旨：") and "感谢" in render_reply(zh_hans)
+    # a hypothesis quotes its past case's root cause as written (a Traditional-Chinese past case stays Traditional)
+    own = [re.split(r"与 \S+ 的模式相同：", h.text)[0] for h in zh_hans.hypotheses]
+    texts = [zh_hans.next_question["text"], zh_hans.next_question["why"], *own,
+             *(m[k] for m in zh_hans.missing_information for k in ("text", "why"))]
+    assert not {c for t in texts for c in without_quotes(t) if c in HANT_ONLY}
+
+
+# ------------------------------------------------------------------ English cases are unchanged
+
+
+def test_english_case_keeps_english_documents(drafter):
+    d = drafter.draft(load_cases(INBOX / "NEW-0001.md")[0])
+    assert d.language == "en" and d.to_dict()["language"] == "en"
+    reply = render_reply(d)
+    assert reply.splitlines()[2] == "Hello," and "Thank you for the details." in reply and reply.endswith("Best regards,\n")
+    assert han_count(render_worklog(d)) == 0 and han_count(render_escalation(d)) == 0
+
+
+# ------------------------------------------------------------------ the verifier
+
+
+def test_verifier_rejects_english_prose_for_a_chinese_case(zh):
+    h = zh.hypotheses[0]
+    by_id = {s.id: s.text for s in zh.sources}
+    cited = [by_id[c] for c in h.citations]
+    english = ("A customer-side network problem: the new subnet-0f4b2c8e1a7d93560 has only the local route, "
+               "so tasks cannot reach the registry.")
+    ok, why = supported(english, cited, basis=h.text, language="zh-Hant")
+    assert not ok and "English" in why
+    # the deterministic Chinese statement is in the case's language; Simplified prose is not zh-Hant's script
+    assert wrong_language(h.text, "zh-Hant") is None
+    assert wrong_language(simplified("本案自身的證據確認了主要假設：客戶端的網路問題，路由表沒有預設路由。"), "zh-Hant")
+    assert wrong_language("客戶端的網路問題：新子網路的路由表只有 local 路由，沒有 0.0.0.0/0。", "en")
+    assert wrong_language(english, "en") is None and wrong_language(english, None) is None
+
+
+# ------------------------------------------------------------------ the notebook form
+
+
+def test_form_headings_follow_the_case_language(index_dir):
+    pytest.importorskip("ipywidgets")
+    from casekit.widgets import SoapApp
+
+    blank = SoapApp(index_dir=index_dir)
+    assert "Subjective 主觀" in blank.headings["form.subjective"].value
+    app = SoapApp(index_dir=index_dir, case=ZT01)
+    assert app.language == "zh-Hant" and "主觀" in app.headings["form.subjective"].value
+    assert "Subjective" not in app.headings["form.subjective"].value
