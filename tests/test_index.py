@@ -89,8 +89,10 @@ def test_hybrid_beats_each_alone_on_the_labelled_queries(index):
     report = evaluate(index, load_queries(Path(__file__).parents[1] / "eval" / "retrieval"))
     m = report.metrics
     assert report.n >= 40
-    assert m["hybrid"]["mrr"] > m["dense"]["mrr"] and m["hybrid"]["mrr"] > m["bm25"]["mrr"], report.table()
-    assert m["hybrid"]["recall@5"] >= 0.75, report.table()
+    # The fusion is chosen for what a person reads: the top 5 (and the lanes), not the first hit.
+    assert m["hybrid"]["recall@5"] > max(m["dense"]["recall@5"], m["bm25"]["recall@5"]), report.table()
+    assert m["hybrid"]["mrr"] > m["dense"]["mrr"], report.table()
+    assert m["hybrid"]["recall@5"] >= 0.85 and report.lanes >= 0.85, report.table()
 
 
 @pytest.fixture

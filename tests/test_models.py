@@ -110,6 +110,8 @@ def test_real_embedding_offline():
 
     v = embed(["load balancer returns 504 gateway timeout", "the ALB gives 504 when the backend is slow",
                "the coffee machine shows error E-17"])
-    assert v.shape == (3, 384)
+    from casekit.embed import DIM
+
+    assert v.shape == (3, DIM)
     assert abs(float((v[0] ** 2).sum()) - 1.0) < 1e-4
     assert float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.2
