@@ -4,6 +4,7 @@ and check that the rendered assessment's citations open their sources. The livin
 an answer to the next question and see the ranking change. Each saves a screenshot."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -96,16 +97,19 @@ def wait_for_kernel(base: str, token: str, name: str, timeout: float = 180) -> N
     pytest.fail(f"no idle kernel for {name} after {timeout} s")
 
 
-def test_walkthrough_in_a_real_browser(lab, tmp_path):
+@contextlib.contextmanager
+def notebook_run_in_browser(lab, notebook: str, shot_name: str, form_timeout: int):
+    """A copy of `notebook` opened in JupyterLab in Chromium, every cell run; yields (page,
+    form, screenshot path). A failure leaves browser-failure.png; the copy is removed."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium()
     base, token = lab
     name = f"zz-browser-test-{secrets.token_hex(4)}.ipynb"
     copy = ROOT / "notebooks" / name
-    shutil.copy(ROOT / "notebooks" / "01-walkthrough.ipynb", copy)
+    shutil.copy(ROOT / "notebooks" / notebook, copy)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "browser-walkthrough.png"
+    shot = ARTIFACTS / shot_name
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROME_FLAGS)
@@ -118,28 +122,8 @@ def test_walkthrough_in_a_real_browser(lab, tmp_path):
                 page.get_by_text("Run", exact=True).first.click()
                 page.locator("li[data-command='runmenu:run-all']").click()
                 form = page.locator(".casekit-soap")
-                form.wait_for(state="attached", timeout=300_000)
-                form.scroll_into_view_if_needed()
-                title = form.locator(".widget-text", has_text="Title").locator("input")
-                title.fill("Lobby tasks fail to start after subnet change (typed in the browser)")
-                page.locator(".casekit-cite").first.wait_for(state="attached", timeout=600_000)  # the notebook's draft cell
-                draft_button = form.get_by_role("button", name="Draft assessment")
-                draft_button.scroll_into_view_if_needed()
-                draft_button.click()
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('.casekit-statement')].some(e => e.textContent.includes('Summary.'))",
-                    timeout=300_000)
-                cite = form.locator(".casekit-cite").first
-                cite.scroll_into_view_if_needed()
-                label = cite.inner_text().strip()
-                cite.click()
-                source = form.locator(".casekit-source")
-                source.wait_for(state="attached", timeout=30_000)
-                text = source.inner_text()
-                assert text.startswith(label) and len(text) > 80, text[:200]
-                assert "CASE-" in form.inner_text() or "docs/" in form.inner_text()
-                form.scroll_into_view_if_needed()
-                page.screenshot(path=str(shot), full_page=False)
+                form.wait_for(state="attached", timeout=form_timeout)
+                yield page, form, shot
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
                 raise
@@ -149,6 +133,31 @@ def test_walkthrough_in_a_real_browser(lab, tmp_path):
         copy.unlink(missing_ok=True)
         (ROOT / "notebooks" / ".ipynb_checkpoints" / name.replace(".ipynb", "-checkpoint.ipynb")).unlink(missing_ok=True)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_walkthrough_in_a_real_browser(lab, tmp_path):
+    with notebook_run_in_browser(lab, "01-walkthrough.ipynb", "browser-walkthrough.png", 300_000) as (page, form, shot):
+        form.scroll_into_view_if_needed()
+        title = form.locator(".widget-text", has_text="Title").locator("input")
+        title.fill("Lobby tasks fail to start after subnet change (typed in the browser)")
+        page.locator(".casekit-cite").first.wait_for(state="attached", timeout=600_000)  # the notebook's draft cell
+        draft_button = form.get_by_role("button", name="Draft assessment")
+        draft_button.scroll_into_view_if_needed()
+        draft_button.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.casekit-statement')].some(e => e.textContent.includes('Summary.'))",
+            timeout=300_000)
+        cite = form.locator(".casekit-cite").first
+        cite.scroll_into_view_if_needed()
+        label = cite.inner_text().strip()
+        cite.click()
+        source = form.locator(".casekit-source")
+        source.wait_for(state="attached", timeout=30_000)
+        text = source.inner_text()
+        assert text.startswith(label) and len(text) > 80, text[:200]
+        assert "CASE-" in form.inner_text() or "docs/" in form.inner_text()
+        form.scroll_into_view_if_needed()
+        page.screenshot(path=str(shot), full_page=False)
 
 
 def hypothesis_order(form) -> list[str]:
@@ -158,50 +167,20 @@ def hypothesis_order(form) -> list[str]:
 
 
 def test_living_case_answer_button_changes_the_ranking_in_a_real_browser(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    exe = chromium()
-    base, token = lab
-    name = f"zz-browser-test-{secrets.token_hex(4)}.ipynb"
-    copy = ROOT / "notebooks" / name
-    shutil.copy(ROOT / "notebooks" / "05-living-case.ipynb", copy)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "browser-living-case.png"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROME_FLAGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(60_000)
-                page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
-                page.wait_for_selector(".jp-Notebook", timeout=120_000)
-                wait_for_kernel(base, token, name)
-                page.get_by_text("Run", exact=True).first.click()
-                page.locator("li[data-command='runmenu:run-all']").click()
-                form = page.locator(".casekit-soap")
-                form.wait_for(state="attached", timeout=600_000)
-                no = form.locator("button.casekit-answer").filter(has_text=re.compile(r"^\s*no\s*$"))
-                no.wait_for(state="attached", timeout=600_000)  # the notebook's form has drafted
-                before = hypothesis_order(form)
-                assert len(before) >= 2 and form.locator(".casekit-changes").count() == 0, before
-                no.scroll_into_view_if_needed()
-                no.click()
-                changes = form.locator(".casekit-changes")
-                changes.wait_for(state="attached", timeout=300_000)
-                after = hypothesis_order(form)
-                text = changes.inner_text()
-                lead = before[0].replace(" / ", "/")
-                assert after[0] != before[0] and sorted(after) == sorted(before), (before, after)
-                assert text.startswith("Since the previous draft: 1 new log entry; answered") and f"ruled out: {lead} (#1" in text, text
-                assert "not saved yet" in form.locator(".casekit-log").inner_text()
-                changes.scroll_into_view_if_needed()
-                page.screenshot(path=str(shot), full_page=False)
-            except Exception:
-                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
-                raise
-            finally:
-                browser.close()
-    finally:
-        copy.unlink(missing_ok=True)
-        (ROOT / "notebooks" / ".ipynb_checkpoints" / name.replace(".ipynb", "-checkpoint.ipynb")).unlink(missing_ok=True)
-    assert shot.exists() and shot.stat().st_size > 10_000
+    with notebook_run_in_browser(lab, "05-living-case.ipynb", "browser-living-case.png", 600_000) as (page, form, shot):
+        no = form.locator("button.casekit-answer").filter(has_text=re.compile(r"^\s*no\s*$"))
+        no.wait_for(state="attached", timeout=600_000)  # the notebook's form has drafted
+        before = hypothesis_order(form)
+        assert len(before) >= 2 and form.locator(".casekit-changes").count() == 0, before
+        no.scroll_into_view_if_needed()
+        no.click()
+        changes = form.locator(".casekit-changes")
+        changes.wait_for(state="attached", timeout=300_000)
+        after = hypothesis_order(form)
+        text = changes.inner_text()
+        lead = before[0].replace(" / ", "/")
+        assert after[0] != before[0] and sorted(after) == sorted(before), (before, after)
+        assert text.startswith("Since the previous draft: 1 new log entry; answered") and f"ruled out: {lead} (#1" in text, text
+        assert "not saved yet" in form.locator(".casekit-log").inner_text()
+        changes.scroll_into_view_if_needed()
+        page.screenshot(path=str(shot), full_page=False)
