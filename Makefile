@@ -51,7 +51,7 @@ eval: $(STAMP)
 	$(BIN)/casekit index corpus $(SHARED)/rfc --index-dir .casekit/eval-index
 	$(BIN)/casekit eval retrieval --index-dir .casekit/eval-index
 	$(BIN)/casekit eval retrieval --index-dir .casekit/eval-index --queries eval/retrieval/heldout
-	$(BIN)/python bench/tune_retrieval.py --index-dir .casekit/eval-index --dense-weights 3 --per-file 3
+	$(BIN)/python bench/tune_retrieval.py --index-dir .casekit/eval-index --dense-weights 2 --per-file 3
 	$(BIN)/casekit eval drafts --split tune --index-dir .casekit/eval-index
 	$(BIN)/casekit eval drafts --split heldout --index-dir .casekit/eval-index
 
