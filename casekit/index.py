@@ -168,7 +168,7 @@ class Index:
         best = (dense_weight if mode != "bm25" else 0) + (bm25_weight if mode != "dense" else 0)
         for hit in ranked.values():
             hit.score /= best / (RRF_K + 1)
-        if mode == "hybrid" and kind != "case" and lane in (None, "doc"):
+        if mode == "hybrid" and kind != "case" and lane is None:  # a lane's mask would drop the sections
             self._follow_citations(ranked, mask, top=max(20, k * 2))
         hits = sorted(ranked.values(), key=lambda h: (-h.score, -h.dense, h.chunk.id))
         return _one_per_source(hits)[:k]
@@ -190,23 +190,24 @@ class Index:
         §6.6.5') joins the specification lane with the note's score (just below it)."""
         merged = {h.chunk.group: h for h in specs}
         for d in docs:
-            for number, section in _RFC_CITE.findall(d.chunk.text):
-                for i in self._by_group.get(f"rfc:{number}#{section}", [])[:1]:
-                    c = self.chunks[i]
-                    score = d.score * CITED_SPEC
-                    if c.group not in merged or merged[c.group].score < score:
-                        merged[c.group] = Hit(c, score, dense=merged[c.group].dense if c.group in merged else 0.0)
+            for i in self._cited(d.chunk):
+                c, score = self.chunks[i], d.score * CITED_SPEC
+                if c.group not in merged or merged[c.group].score < score:
+                    merged[c.group] = Hit(c, score, dense=merged[c.group].dense if c.group in merged else 0.0)
         return sorted(merged.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
+
+    def _cited(self, chunk: Chunk) -> list[int]:
+        """The first chunk of each indexed RFC section that `chunk` cites ('RFC 7231 §6.6.5')."""
+        return [ids[0] for number, section in _RFC_CITE.findall(chunk.text)
+                if (ids := self._by_group.get(f"rfc:{number}#{section}"))]
 
     def _follow_citations(self, ranked: dict[int, "Hit"], mask, top: int) -> None:
         """Source of truth first: when a retrieved note cites an RFC section that is in
         the index ('RFC 7231 §6.6.5'), that section joins the results just below the note."""
         best = sorted(ranked.values(), key=lambda h: (-h.score, h.chunk.id))[:top]
         for h in best:
-            for number, section in _RFC_CITE.findall(h.chunk.text):
-                for i in self._by_group.get(f"rfc:{number}#{section}", [])[:1]:
-                    if mask is not None and not mask[i]:
-                        continue
+            for i in self._cited(h.chunk):
+                if mask is None or mask[i]:
                     target = ranked.setdefault(i, Hit(self.chunks[i], 0.0))
                     target.score = max(target.score, h.score * CITED_SPEC)
 
