@@ -65,7 +65,8 @@ LAYER_CUES: dict[str, tuple[str, ...]] = {
                  "credit specification", "burstable", "t3.", "t2.", "t4g.", "unlimited mode", "servicequotas",
                  "applied quota", "pool exhausted", "max_pool", "connection limit", "servicequota", "running on-demand",
                  "reserved concurrency", "throttles", "rate limit", "burst limit", "max pods", "availableipaddresscount",
-                 "too many connections", "port exhaustion", "insufficient"),
+                 "too many connections", "port exhaustion", "insufficient", "reached the limit", "vcpu limit",
+                 "aws/usage", "resourcecount"),
     "provider": ("aws health", "health dashboard", "availability zone", "az impairment", "hardware", "retirement",
                  "degraded", "underlying host", "service event", "scheduled event", "instance status check",
                  "system status check", "system-reboot", "instance-retirement", "operational issue", "status page", "system-maintenance", "impaired",
@@ -277,6 +278,10 @@ COMMAND_WORDS = re.compile(r"^\s*(?:aws|kubectl|docker|curl|dig|nslookup|nc|ss|n
 # hypothesis of kind Y is contradicted.
 _AUTHZ = cue(r"(?i)\b(permission|denied|accessdenied|iam|role|policy|credential|unauthori[sz]ed|forbidden|"
              r"not authorized|getauthorizationtoken|403|401)\b", ZH["authz"])
+# The provider's health view shows nothing: it rules the provider out and points at no other layer.
+NO_PROVIDER_EVENT = cue(r"(?i)\b(?:no (?:open |active |current )?(?:events?|issues?|incidents?)|all services (?:are )?"
+                        r"operating normally|no scheduled events)\b", ZH["no_provider_event"])
+
 CONTRADICTIONS: list[tuple[Rx, object, str]] = [
     (cue(r"(?i)(i/o timeout|timed out|connection timed out|dial tcp [^ ]+: (?:i/o )?timeout|no route to host)", ZH["no_answer"]),
      lambda layer, side, lead: layer != "network" and bool(_AUTHZ.search(lead)),
@@ -289,8 +294,7 @@ CONTRADICTIONS: list[tuple[Rx, object, str]] = [
          ZH["denial"]),
      lambda layer, side, lead: layer == "network",
      "an explicit denial shows the request reached the service"),
-    (cue(r"(?i)\b(?:no (?:open |active |current )?(?:events?|issues?|incidents?)|all services (?:are )?operating normally|"
-         r"no scheduled events)\b", ZH["no_provider_event"]),
+    (NO_PROVIDER_EVENT,
      lambda layer, side, lead: layer == "provider" or side == "provider",
      "the provider's health view shows no event for these resources"),
     (cue(r"(?i)\b(?:nothing else changed|same (?:image|version|tag|release|build|code)|no (?:code|application) change)",

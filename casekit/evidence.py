@@ -198,22 +198,62 @@ def _quantities(text: str, limit_first: bool = False) -> list[tuple[float, str]]
     return [(v, u) for _, v, u in out]
 
 
+_QUOTA_QUERY = Rx(r"(?i)\bservice-quotas\b|\bservicequotas\b")
+_BARE = re.compile(r"(?<![\w.:-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w.%:])")
+_PER_VCPU = Rx(r"(?i)vcpu|running on-demand|spot instance requests")  # EC2 and Fargate quotas count vCPUs
+_QUOTA = Rx(r"(?i)\bquotas?\b|配額")
+_USAGE_METRIC = Rx(r"(?i)\bAWS/Usage\b|\bResourceCount\b")
+
+
+def _bare(text: str) -> list[float]:
+    return [float(m.group(0).replace(",", "")) for m in _BARE.finditer(normalize_text(text))]
+
+
+def _quota_values(lines: list[tuple[int, str, str]]) -> list[tuple[int, str, str, tuple[float, str]]]:
+    """A service quota printed without its unit ('["Running On-Demand Standard ... instances", 256.0]'):
+    the value is the last number the query prints, its unit comes from the quota's name."""
+    out, i = [], 0
+    while i < len(lines):
+        ctx = lines[i][2]
+        j = i
+        while j < len(lines) and lines[j][2] == ctx:
+            j += 1
+        group = lines[i:j]
+        if _QUOTA_QUERY.search(ctx) and _PER_VCPU.search(" ".join(t for _, t, _ in group)):
+            values = [(n, t, v) for n, t, _ in group for v in _bare(t)]
+            if values:
+                n, t, v = values[-1]
+                out.append((n, t, ctx, (v, "vcpus")))
+        i = j
+    return out
+
+
+def _usage(text: str, ctx: str, unit: str) -> list[tuple[float, str]]:
+    """Quantities a line reports; an AWS/Usage vCPU count may print bare numbers."""
+    got = _quantities(text)
+    if not got and unit == "vcpus" and _USAGE_METRIC.search(f"{text} {ctx}") and _PER_VCPU.search(f"{text} {ctx}"):
+        got = [(v, unit) for v in _bare(text)]
+    return got
+
+
 def _limits(lines: list[tuple[int, str, str]]) -> list[Evidence]:
     """A limit against usage that reaches it: '512Mi limit' and 'usage 509Mi'."""
     limits = [(n, t, ctx, q) for n, t, ctx in lines if cues.LIMIT.search(f"{t} {ctx}")
               for q in _quantities(t, limit_first=True)[:1]]
+    limits += [q for q in _quota_values(lines) if q[0] not in {x[0] for x in limits}]
     out = []
     for n, t, ctx, (lv, unit) in limits:
         if lv <= 0 or unit in ("%", "s", "ms", "min"):
             continue
+        what = "quota" if _QUOTA.search(f"{t} {ctx}") else "limit"  # an account's quota is capacity, not a cgroup
         for m, u, uctx in lines:
-            is_limit = bool(cues.LIMIT.search(f"{u} {uctx}"))
-            for v, uu in _quantities(u):
+            is_limit = bool(cues.LIMIT.search(f"{u} {uctx}")) and not _USAGE_METRIC.search(f"{u} {uctx}")
+            for v, uu in _usage(u, uctx, unit):
                 if uu == unit and (m != n or len(_quantities(u)) > 1) and 0.85 * lv <= v <= 1.5 * lv \
                         and (v != lv or not is_limit):
                     pct = round(100 * v / lv)
                     out.append(Evidence(_clip(u), "limit", m, "inferred", context=uctx,
-                                        detail=f"usage {v:g} {unit} against a limit of {lv:g} {unit} ({pct}%), line {n}"))
+                                        detail=f"usage {v:g} {unit} against a {what} of {lv:g} {unit} ({pct}%), line {n}"))
                     break
             if len(out) >= 4:
                 return out

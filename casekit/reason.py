@@ -85,9 +85,15 @@ def layer_profile(texts: list[str]) -> dict[str, float]:
 def evidence_profile(evidence: list[Evidence]) -> dict[str, float]:
     """How strongly this case's evidence points at each layer, weighted by kind."""
     prof = {layer: 0.0 for layer in cues.LAYER_CUES}
+    told: set[tuple[str, str]] = set()  # a command's words count once, not once per line it printed
     for e in evidence:
-        for layer in e.layers:
-            prof[layer] += e.weight
+        own = cues.layers_of(f"{e.text} {e.detail}")
+        layers = e.layers
+        hits = sum(layers.values())
+        for layer, n in layers.items():
+            if layer in own or (e.context, layer) not in told:
+                prof[layer] += e.weight * (0.5 + n / hits)  # a line that points at one layer tells more
+            told.add((e.context, layer))
     return prof
 
 

@@ -69,6 +69,23 @@ def test_limits_against_usage_and_timeouts_on_both_sides():
     assert both and "keepAliveTimeout" in both[0].text and "5 s here against 60 s" in both[0].detail
 
 
+def test_a_service_quota_printed_without_unit_is_a_limit_the_usage_reaches():
+    # the query prints the quota's name and a bare number; the vCPUs come from the name
+    text = "\n".join([
+        "```",
+        "$ aws service-quotas get-service-quota --service-code ec2 --quota-code L-1216C47A --query 'Quota.[QuotaName,Value]'",
+        '[ "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", 256.0 ]',
+        "```",
+        "- 執行中：31 台 c6i.2xlarge（248 vCPU）加 1 台 bastion。",
+        "- CPU 使用率 35%，記憶體 2 GiB。",
+    ])
+    limit = [e for e in extract(text) if e.kind == "limit" and e.origin == "inferred"]
+    assert [e.line for e in limit] == [5]
+    assert "248 vcpus against a quota of 256 vcpus (97%)" in limit[0].detail
+    assert not [e for e in extract(text.replace("service-quotas get-service-quota", "ec2 describe-instances"))
+                if e.kind == "limit" and e.origin == "inferred"]
+
+
 def test_absence_lines_are_evidence_and_a_bare_result_keeps_its_command():
     text = "```\n$ aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=vpc-0d3f5a7c9e1b24680\n[]\n```\n" \
            "Active: inactive (dead) since Mon 2026-03-02 05:10:00 UTC\nassignPublicIp: DISABLED"
@@ -171,6 +188,15 @@ def test_labelled_cases_decisive_evidence_layer_and_no_foreign_identifiers(draft
     assert report.foreign == 0, report.table()
     assert report.rate("decisive_ok") >= BARS[split], report.table()
     assert report.rate("layer_ok") >= BARS[split], report.table()
+
+
+def test_a_quota_fully_used_outweighs_the_container_words_around_it(drafter):
+    # EVAL-ZT03 (tuning): Fargate, tasks and pendingCount on every line of the ECS output
+    # read as container; the quota's 400 vCPUs all in use is what decides
+    d = drafter.draft(load_cases(ROOT / "eval" / "cases" / "tune" / "EVAL-ZT03.md")[0])
+    top = d.hypotheses[0]
+    assert (top.layer, top.side) == ("capacity", "customer")
+    assert any("quota of 400 vcpus (100%)" in (e.get("detail") or "") for e in top.evidence_for)
 
 
 # --------------------------------------------------------------------------- the case log
