@@ -32,7 +32,8 @@ LAYER_CUES: dict[str, tuple[str, ...]] = {
                 "listener", "peering", "transit gateway", "proxy", "tcp reset", "syn_sent", "security-group", "route-table",
                 "network-acl", "vpc-endpoint", "fromport", "toport", "ipprotocol", "cidrip", "ippermissions", "load balancer",
                 "traceroute", "nslookup", "dig ", "openssl s_client", "x509", "sni", "nat port", "errorportallocation",
-                "elb_status_code", "target_status_code", "keepalive_timeout", "search ", "nameserver"),
+                "elb_status_code", "target_status_code", "keepalive_timeout", "search ", "nameserver", "dhcp",
+                "domain-name-servers"),
     "os": ("kernel", "no space left on device", "inode", "df -i", "oom killer", "out of memory: killed process",
            "killed process", "chrony", "ntp", "clock", "sshd", "publickey", "systemd", "systemctl", "filesystem", "panic",
            "mount", "iowait", "load average", "steal", "cloud-init", "permission denied", "ulimit", "nofile",
@@ -197,7 +198,10 @@ ZH: dict[str, tuple[str, ...]] = {
 # A change shortly before the onset is the usual suspect.
 CHANGE = cue(r"(?i)\b(chang\w*|deploy\w*|upgrad\w*|updat\w*|migrat\w*|moved|rolled|rollout|release\w*|terraform|"
              r"apply|applied|modif\w*|new version|patch\w*|renew\w*|replac\w*|switch\w*|rotat\w*|enabled|disabled|"
-             r"created|deleted|removed|scaled|resized|restarted|reconfigur\w*|merged|cutover|promot\w*)\b", ZH["change"])
+             r"created|deleted|removed|scaled|resized|restarted|reconfigur\w*|merged|cutover|promot\w*)\b|"
+             # an API call that changes something, as CloudTrail names it (AssociateDhcpOptions, PutBucketPolicy)
+             r"(?-i:\b(?:Associate|Disassociate|Create|Delete|Modify|Put|Update|Attach|Detach|Replace|Authorize|Revoke|"
+             r"Register|Deregister|Enable|Disable)[A-Z][A-Za-z]+\b)", ZH["change"])
 # A change named without a time (a deployment, a change record).
 DEPLOYED = cue(r"(?i)\b(change history|changelog|deployed|terraform|commit|rollout|release)\b", ZH["deployed"])
 # What still works: the is-not side of the problem.

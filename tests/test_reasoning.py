@@ -55,6 +55,15 @@ def test_timeline_finds_the_change_before_the_onset():
     assert any("0.0.0.0/0" in (r["detail"] or "") for r in table["differences"])
 
 
+def test_a_cloudtrail_call_that_changes_something_is_the_change_before_the_onset():
+    lines = ["- CloudTrail：`2026-05-21T07:58:14Z AssociateDhcpOptions dhcpOptionsId=dopt-1 userName=netops`",
+             "- CloudTrail：`2026-05-21T07:59:02Z DescribeInstances userName=monitor`"]
+    ev = extract("\n".join(lines), year=2026)
+    tl = timeline(ev, "2026-05-21T08:05:00Z")
+    assert tl.change and "AssociateDhcpOptions" in tl.change["text"] and tl.change["minutes_before"] == 7
+    assert not timeline(extract(lines[1], year=2026), "2026-05-21T08:05:00Z").change  # a read changes nothing
+
+
 def test_limits_against_usage_and_timeouts_on_both_sides():
     text = "\n".join([
         "resources.limits.memory: 512Mi",
