@@ -202,7 +202,7 @@ _QUOTA_QUERY = Rx(r"(?i)\bservice-quotas\b|\bservicequotas\b")
 _BARE = re.compile(r"(?<![\w.:-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w.%:])")
 _PER_VCPU = Rx(r"(?i)vcpu|running on-demand|spot instance requests")  # EC2 and Fargate quotas count vCPUs
 _QUOTA = Rx(r"(?i)\bquotas?\b|配額")
-_USAGE_METRIC = Rx(r"(?i)\bAWS/Usage\b|\bResourceCount\b")
+_USAGE_METRIC = Rx(r"(?i)\bAWS/Usage\b|\bResourceCount\b|\bCallCount\b")
 
 
 def _bare(text: str) -> list[float]:
@@ -211,7 +211,8 @@ def _bare(text: str) -> list[float]:
 
 def _quota_values(lines: list[tuple[int, str, str]]) -> list[tuple[int, str, str, tuple[float, str]]]:
     """A service quota printed without its unit ('["Running On-Demand Standard ... instances", 256.0]'):
-    the value is the last number the query prints, its unit comes from the quota's name."""
+    the value is the last number the query prints; EC2 and Fargate quotas count vCPUs, others
+    stay unitless and meet only their AWS/Usage metric."""
     out, i = [], 0
     while i < len(lines):
         ctx = lines[i][2]
@@ -219,19 +220,20 @@ def _quota_values(lines: list[tuple[int, str, str]]) -> list[tuple[int, str, str
         while j < len(lines) and lines[j][2] == ctx:
             j += 1
         group = lines[i:j]
-        if _QUOTA_QUERY.search(ctx) and _PER_VCPU.search(" ".join(t for _, t, _ in group)):
+        if _QUOTA_QUERY.search(ctx):
             values = [(n, t, v) for n, t, _ in group for v in _bare(t)]
             if values:
                 n, t, v = values[-1]
-                out.append((n, t, ctx, (v, "vcpus")))
+                out.append((n, t, ctx, (v, "vcpus" if _PER_VCPU.search(" ".join(t for _, t, _ in group)) else "")))
         i = j
     return out
 
 
 def _usage(text: str, ctx: str, unit: str) -> list[tuple[float, str]]:
-    """Quantities a line reports; an AWS/Usage vCPU count may print bare numbers."""
+    """Quantities a line reports; a quota's usage metric (AWS/Usage) prints bare numbers."""
     got = _quantities(text)
-    if not got and unit == "vcpus" and _USAGE_METRIC.search(f"{text} {ctx}") and _PER_VCPU.search(f"{text} {ctx}"):
+    if not got and unit in ("vcpus", "") and _USAGE_METRIC.search(f"{text} {ctx}") and \
+            (unit == "" or _PER_VCPU.search(f"{text} {ctx}")):
         got = [(v, unit) for v in _bare(text)]
     return got
 
@@ -246,6 +248,7 @@ def _limits(lines: list[tuple[int, str, str]]) -> list[Evidence]:
         if lv <= 0 or unit in ("%", "s", "ms", "min"):
             continue
         what = "quota" if _QUOTA.search(f"{t} {ctx}") else "limit"  # an account's quota is capacity, not a cgroup
+        sp = " " if unit else ""
         for m, u, uctx in lines:
             is_limit = bool(cues.LIMIT.search(f"{u} {uctx}")) and not _USAGE_METRIC.search(f"{u} {uctx}")
             for v, uu in _usage(u, uctx, unit):
@@ -253,7 +256,7 @@ def _limits(lines: list[tuple[int, str, str]]) -> list[Evidence]:
                         and (v != lv or not is_limit):
                     pct = round(100 * v / lv)
                     out.append(Evidence(_clip(u), "limit", m, "inferred", context=uctx,
-                                        detail=f"usage {v:g} {unit} against a {what} of {lv:g} {unit} ({pct}%), line {n}"))
+                                        detail=f"usage {v:g}{sp}{unit} against a {what} of {lv:g}{sp}{unit} ({pct}%), line {n}"))
                     break
             if len(out) >= 4:
                 return out
