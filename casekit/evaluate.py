@@ -144,6 +144,11 @@ class DraftReport:
                  f"foreign identifiers {self.foreign}  off-topic with no hypothesis "
                  f"{sum(1 for r in self.rows if r['topic'] == 'off' and r['got'] == 'unknown')}/"
                  f"{sum(1 for r in self.rows if r['topic'] == 'off')}"]
+        langs = sorted({r["language"] for r in self.rows})
+        if len(langs) > 1:  # each language on its own: a weak one hides in the total
+            lines.append("on-topic  " + "  ".join(
+                f"{lang}: top layer {sum(r['layer_ok'] for r in rs)}/{len(rs)}, decisive {sum(r['decisive_ok'] for r in rs)}/{len(rs)}"
+                for lang in langs for rs in [[r for r in self.rows if r["language"] == lang and r["topic"] == "on"]]))
         for r in self.rows:
             if not (r["layer_ok"] and r["decisive_ok"] and not r["foreign"]):
                 lines.append(f"  miss {r['id']}: want {r['want']}, got {r['got']}"
@@ -188,6 +193,7 @@ def evaluate_drafts(drafter, labels: list[dict], split: str = "") -> DraftReport
         mine = case_identifiers(redacted_case(case, {})[0])  # what the draft saw
         shown = "\n".join([render_reply(d), render_escalation(d)] + [p["text"] for p in d.plan])
         rows.append({"id": lab["id"], "split": lab["split"], "topic": lab.get("topic", "on"), "want": lab["layer"],
+                     "language": "zh" if (d.language or "en").startswith("zh") else "en",
                      "got": got, "status": top.status if top else None,
                      "layer_ok": got == lab["layer"] or got in lab.get("also_acceptable_layers", []),
                      "decisive_ok": not lab.get("decisive") or any(x in t for x in lab["decisive"] for t in texts),
