@@ -192,7 +192,7 @@ def _distinctive(lead: Source | None, full_text: dict[str, str]) -> set[str]:
     return {t for t in mine if others.get(t, 0) <= 1}
 
 
-def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text: dict[str, str]) -> None:
+def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text: dict[str, str], t: Catalogue = EN) -> None:
     lead = g.cases[0] if g.cases else None
     lead_tokens = {t for t in tokenize(lead.meta.get("root_cause") or "") if len(t) > 3} if lead else set()
     pattern = _distinctive(lead, full_text)
@@ -214,7 +214,7 @@ def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text:
     for e in evidence + said:
         for rx, applies, why in cues.CONTRADICTIONS:
             if rx.search(e.text) and applies(g.layer, g.side, rc) and not any(x is e for x, _ in g.against):
-                g.against.append((e, why))
+                g.against.append((e, t[why]))  # why: read in the case's language; the ranking reads only that it is there
 
 
 def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evidence: list[Evidence],
@@ -231,7 +231,7 @@ def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evi
     answers = answered(case)
     t = catalogue(case.language)
     for g in groups.values():
-        _judge(g, observed, said, full_text)
+        _judge(g, observed, said, full_text, t)
         for e, question, yes_keeps, yes in answers:  # an answer to a question moves what it splits
             if yes_keeps(g) == yes:
                 g.support.insert(0, (2.0, e))  # consistent with it; its own lines still decide

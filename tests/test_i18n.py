@@ -38,6 +38,11 @@ def zh(drafter):
 
 
 @pytest.fixture(scope="module")
+def en(drafter):
+    return drafter.draft(load_cases(INBOX / "NEW-0001.md")[0])
+
+
+@pytest.fixture(scope="module")
 def zh_hans(drafter, tmp_path_factory):
     """The same case as a Simplified-Chinese writer would send it, declared zh-Hans."""
     text = simplified(ZT01.read_text(encoding="utf-8")).replace("---\nid:", "---\nlanguage: zh-Hans\nid:", 1)
@@ -187,12 +192,24 @@ def test_simplified_case_gets_simplified_documents(zh_hans):
 # ------------------------------------------------------------------ English cases are unchanged
 
 
-def test_english_case_keeps_english_documents(drafter):
-    d = drafter.draft(load_cases(INBOX / "NEW-0001.md")[0])
+def test_english_case_keeps_english_documents(en):
+    d = en
     assert d.language == "en" and d.to_dict()["language"] == "en"
     reply = render_reply(d)
     assert reply.splitlines()[2] == "Hello," and "Thank you for the details." in reply and reply.endswith("Best regards,\n")
     assert han_count(render_worklog(d)) == 0 and han_count(render_escalation(d)) == 0
+
+
+def test_a_contradiction_says_why_in_the_case_language(zh, en):
+    """The reason a line rules a hypothesis out (cues.CONTRADICTIONS) is casekit's own sentence:
+    Chinese in a Chinese draft, the same English as before in an English one."""
+    zh_why = [a["why"] for h in zh.hypotheses for a in h.evidence_against]
+    assert catalogue("zh-Hant")["against.timeout"] in zh_why
+    for why in zh_why:
+        assert han_count(why) > latin_letters(without_quotes(why)), why
+    assert "逾時表示沒有收到任何回應" in render_assessment(zh) and "a timeout means" not in zh.to_json()
+    en_why = [a["why"] for h in en.hypotheses for a in h.evidence_against]
+    assert "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)" in en_why
 
 
 # ------------------------------------------------------------------ the verifier

@@ -179,6 +179,12 @@ TEXT: dict = {
     "h.answer_why": "the answer to \"{question}\" was {answer}",
     "yes": "yes",
     "no": "no",
+    # why a line of the case rules a hypothesis out, one key per rule of cues.CONTRADICTIONS
+    "against.timeout": "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)",
+    "against.works_elsewhere": "the same service works from elsewhere, so it is up: the difference is on the affected side",
+    "against.denied": "an explicit denial shows the request reached the service",
+    "against.no_provider_event": "the provider's health view shows no event for these resources",
+    "against.no_app_change": "the customer reports no application change (same version)",
 
     # ------------------------------------------------------------------ summary and notes (draft)
     "s.none": "No retrieved source supports an assessment of this case: the closest ({refs}) are not similar "

@@ -171,6 +171,11 @@ TEXT: dict = {
     "h.answer_why": "對「{question}」的回答是「{answer}」",
     "yes": "是",
     "no": "否",
+    "against.timeout": "逾時表示沒有收到任何回應；授權失敗會立即回應，例如 AccessDenied 或 403",
+    "against.works_elsewhere": "同一個服務從其他地方可以正常使用，表示服務本身正常：差異在受影響的一端",
+    "against.denied": "明確的拒絕表示請求已經到達服務",
+    "against.no_provider_event": "供應商的健康狀態檢視沒有顯示這些資源的任何事件",
+    "against.no_app_change": "客戶表示應用程式沒有變更（相同版本）",
 
     "s.none": "沒有任何檢索到的來源能支持對本案的評估：最接近的（{refs}）相似度不足（相似度 {best}），"
               "本案自身的資料也沒有指向任何一層。請先收集缺少的資訊再擬稿。",
