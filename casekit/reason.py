@@ -122,8 +122,8 @@ ANSWER_CLAUSE = EN["h.answer_clause"]
 def describe(e: Evidence, sid: str | None, t: Catalogue = EN) -> str:
     """An evidence line as a clause of a statement, with its citation, in `t`'s language."""
     ref = f" [{sid}]" if sid else ""
-    if e.detail:
-        return f"{e.detail}{ref}"
+    if e.fact:
+        return f"{e.detail_in(t)}{ref}"
     if e.section == "Log" and e.context:  # an answer: 'no' means what it answers
         return t("h.answer_clause", answer=short(e.text, 100), question=short(e.context, 90)) + ref
     if len(e.text) < 16 and e.context:  # a bare result ('[]', 'null') means what its command asked
@@ -314,7 +314,7 @@ def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evi
             support.append(e)
     support = support[:8]
     evidence_for = [{"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
-                     **({"detail": e.detail} if e.detail else {}), **({"context": e.context} if e.context else {}),
+                     **({"detail": e.detail_in(t)} if e.fact else {}), **({"context": e.context} if e.context else {}),
                      "source": (sid := cite_evidence(e)), "citations": [sid]} for e in support[:6]]
     status = "contradicted" if g.tier == 2 else "supported" if g.tier == 0 else "unjudged"
     cites += [c for c in re.findall(r"\[(S\d+)\]", text) if c not in cites]  # every id the text names

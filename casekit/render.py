@@ -192,7 +192,7 @@ def render_assessment(d: Draft) -> str:
     if strong:
         out += [t("a.h_lines"), "", t("a.lines_head"), "|---|---|---|---|"]
         for e in strong:
-            text = _code(e.text, 140) + (f" → {esc(e.detail)}" if e.detail else "")
+            text = _code(e.text, 140) + (f" → {esc(e.detail_in(t))}" if e.fact else "")
             out.append(f"| {t['origin'].get(e.origin, e.origin)} | {e.kind} | {e.line or ''} | {text} |")
         out.append("")
     out += [t("a.h_signs"), ""]
@@ -253,7 +253,7 @@ def render_worklog(d: Draft) -> str:
     ev = []
     for e in d.evidence[:14]:
         tag = f"[{t['origin'].get(e.origin, e.origin)}]"
-        ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail)}" if e.detail else ""))
+        ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail_in(t))}" if e.fact else ""))
     steps = [f"{n}. [ ] {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)]
     log = c.get("log") or []
     history = [f"- {esc(e['at'])} (UTC {e['at_utc']}) [{esc(e['kind'])}] {esc(e['text'])}"

@@ -15,11 +15,12 @@ from casekit.case import load_cases
 from casekit.hanzi import simplified
 from casekit.lang import HANT_ONLY, detect_language, han_count
 from casekit.llm import supported, wrong_language
-from casekit.render import render_assessment, render_escalation, render_reply, render_worklog
+from casekit.render import inline, render_assessment, render_escalation, render_reply, render_worklog
 from casekit.text import LANGUAGES, catalogue
 from conftest import INBOX, ROOT
 
 ZT01 = ROOT / "eval" / "cases" / "tune" / "EVAL-ZT01.md"
+ZT03 = ROOT / "eval" / "cases" / "tune" / "EVAL-ZT03.md"
 ENGLISH_FIXED = ("Thank you", "Hello", "Best regards", "**Situation.**", "Work log", "Handover summary", "What we found",
                  "Known:", "Unknown:", "Subject:", "To close this out", "We will update you")
 
@@ -56,8 +57,6 @@ def own_lines(doc: str, draft=None) -> list[str]:
     not list items (quoted evidence, plan steps, questions), not table rows, and not the
     draft's statements (summary, hypotheses: they quote past cases and evidence details;
     their own words are checked on the JSON)."""
-    from casekit.render import inline
-
     if draft is not None:
         for text in [draft.summary["text"], *(h.text for h in draft.hypotheses)]:
             doc = doc.replace(inline(text), " ")
@@ -210,6 +209,60 @@ def test_a_contradiction_says_why_in_the_case_language(zh, en):
     assert "逾時表示沒有收到任何回應" in render_assessment(zh) and "a timeout means" not in zh.to_json()
     en_why = [a["why"] for h in en.hypotheses for a in h.evidence_against]
     assert "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)" in en_why
+
+
+def english_fact_words() -> set[str]:
+    """The words of casekit's English computed facts (catalogue keys fact.*), outside placeholders and quotes."""
+    en, words = catalogue("en"), set()
+    for key in (k for k in en.keys() if k.startswith("fact.")):
+        for text in en[key].values() if isinstance(en[key], dict) else [en[key]]:
+            words |= set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\{\w+\}|`[^`]*`", " ", text)))
+    return words
+
+
+def facts_written(d) -> list[str]:
+    """Every place a draft writes a computed fact: the JSON's details, the sources' titles, the plan."""
+    j = d.to_dict()
+    out = [e["detail"] for e in j["evidence"] if e.get("detail")]
+    out += [r["detail"] for r in j["is_is_not"]["differences"]]
+    out += [e["detail"] for h in j["assessment"]["hypotheses"] for e in h["evidence_for"] if e.get("detail")]
+    out += [s["title"].partition(": ")[2] for s in j["sources"] if s["kind"] == "sign" and ": " in s["title"]]
+    return out + [p["text"] for p in j["plan"] if p["kind"] == "fix"]
+
+
+@pytest.fixture(scope="module")
+def zh_quota(drafter, tmp_path_factory):
+    """EVAL-ZT03 (Simplified) with its Fargate vCPU quota written with its unit: 400 vCPU
+    running against a quota of 400 vCPU, computed."""
+    text = ZT03.read_text(encoding="utf-8").replace("- AWS Health：", "- Fargate On-Demand vCPU 配额上限：400 vCPU\n- AWS Health：", 1)
+    return drafter.draft(load_text(tmp_path_factory.mktemp("quota"), "EVAL-ZT03.md", text))
+
+
+def test_a_computed_fact_reads_in_the_case_language(zh, zh_quota, en):
+    """Usage against a limit and the difference of two outputs are casekit's own sentences:
+    Chinese wherever a Chinese draft writes them (quoted lines and identifiers as written),
+    while the reasoning reads the same English fact as before."""
+    assert zh_quota.language == "zh-Hans"
+    limit = [e for e in zh_quota.evidence if e.kind == "limit" and e.fact]
+    assert limit and limit[0].detail == "usage 400 vcpus against a limit of 400 vcpus (100%), line 25"  # what cues read
+    assert limit[0].detail_in(catalogue("zh-Hans")) == "用量 400 vCPU，对照第 25 行的上限 400 vCPU（100%）"
+    english = english_fact_words()
+    for d in (zh, zh_quota):
+        written = facts_written(d)
+        assert any(e.fact for e in d.evidence) and written
+        for text in written:
+            bare = without_quotes(text)
+            assert not set(re.findall(r"[A-Za-z]{2,}", bare)) & english, text
+            assert han_count(bare) > latin_letters(bare), text
+        docs = render_assessment(d) + render_worklog(d) + render_escalation(d) + render_reply(d)
+        for e in d.evidence:
+            if e.fact:
+                assert inline(e.detail) not in docs, e.detail
+    assert not {c for t in facts_written(zh_quota) for c in without_quotes(t) if c in HANT_ONLY}
+    assert "用量 400 vCPU，对照第 25 行的上限 400 vCPU（100%）" in render_assessment(zh_quota)
+    # an English draft writes the English fact, as before
+    assert [e["detail"] for e in en.to_dict()["evidence"] if "detail" in e] == [e.detail for e in en.evidence if e.fact]
+    assert any(" lacks `" in e.detail for e in en.evidence)
 
 
 # ------------------------------------------------------------------ the verifier

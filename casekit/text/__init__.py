@@ -14,9 +14,20 @@ looked up here: they stay as written.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 LANGUAGES = ("en", "zh-Hant", "zh-Hans")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of casekit's own among the values of a computed fact ('the affected resource',
+    a unit): kept as a key, so the fact reads in the language it is written in. `item`
+    picks an entry of a dict template; an item the dict lacks is written as it is."""
+
+    key: str
+    item: str | None = None
 
 
 class Catalogue:
@@ -31,6 +42,15 @@ class Catalogue:
 
     def __call__(self, key: str, **kw: Any) -> str:
         return self.table[key].format(**kw) if kw else self.table[key]
+
+    def fill(self, key: str, values: Iterable[tuple[str, Any]]) -> str:
+        """`key`'s template filled with `values`, each Term among them looked up here first:
+        one fact (casekit.evidence) written in any language."""
+        return self(key, **{name: self.term(v) if isinstance(v, Term) else v for name, v in values})
+
+    def term(self, term: Term) -> str:
+        value = self.table[term.key]
+        return value if term.item is None else value.get(term.item, term.item)
 
     def __contains__(self, key: str) -> bool:
         return key in self.table

@@ -179,6 +179,22 @@ TEXT: dict = {
     "h.answer_why": "the answer to \"{question}\" was {answer}",
     "yes": "yes",
     "no": "no",
+    # ------------------------------------------------------------------ computed facts (evidence.Evidence.fact)
+    # What casekit worked out from the case's lines. The English one is also Evidence.detail,
+    # what cue matching and the weights read, whatever the case's language.
+    "fact.lacks": "{affected} lacks `{item}` that {healthy} has (same command: `{command}`)",
+    "fact.present": "present for {healthy}, absent for {affected}",
+    "fact.only": "present for {affected} only, not for {other}",
+    "fact.limit": "usage {usage} {unit} against a limit of {limit} {unit} ({pct}%), line {line}",
+    "fact.timeouts": "timeouts on the two sides differ: {short} s here against {long} s in `{other}` (line {line}); "
+                     "the side with the shorter timeout closes the connection first",
+    "fact.affected_resource": "the affected resource",  # a resource the command does not name
+    "fact.affected_one": "the affected one",
+    "fact.healthy_resource": "the healthy resource",
+    "fact.healthy_one": "the healthy one",
+    "fact.other": "the other",
+    "fact.unit": {"mib": "mib", "vcpus": "vcpus", "cores": "cores", "connections": "connections", "files": "files",
+                  "requests": "requests", "tasks": "tasks", "pods": "pods", "threads": "threads"},
     # why a line of the case rules a hypothesis out, one key per rule of cues.CONTRADICTIONS
     "against.timeout": "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)",
     "against.works_elsewhere": "the same service works from elsewhere, so it is up: the difference is on the affected side",
