@@ -295,3 +295,28 @@ def test_form_headings_follow_the_case_language(index_dir):
     app = SoapApp(index_dir=index_dir, case=ZT01)
     assert app.language == "zh-Hant" and "主觀" in app.headings["form.subjective"].value
     assert "Subjective" not in app.headings["form.subjective"].value
+
+
+def test_form_labels_buttons_and_status_lines_follow_the_case_language(index_dir):
+    """Every field label, button and placeholder in words is the catalogue's: Chinese for a
+    Chinese case; before a case is loaded, the case-file row says the Chinese too."""
+    pytest.importorskip("ipywidgets")
+    from casekit.widgets import SoapApp
+
+    blank = SoapApp(index_dir=index_dir)
+    assert blank.b_load.description == "Load 載入" and blank.path.description == "Case file 案件檔案"
+    assert blank.title.description == "Title" and blank.b_draft.description == "Draft assessment"
+    app = SoapApp(index_dir=index_dir, case=ZT01)
+    t = catalogue("zh-Hant")
+    for name in t["form.label"]:
+        label = getattr(app, name).description
+        assert han_count(label) and not re.search(r"[A-Za-z]", label), (name, label)
+    for name in t["form.placeholder"]:
+        text = without_quotes(getattr(app, name).placeholder)
+        assert han_count(text) > latin_letters(text), (name, text)
+    for html in (app.source_view.value, app.log_view.value, app.signs_view.value):
+        assert han_count(re.sub(r"<code>.*?</code>", "", html)) and "sign</th>" not in html, html[:200]
+    app._guard(app.export)  # no draft yet: the status line says so in the case's language
+    assert "casekit-error" in app.message.value and t["form.draft_first"] in app.message.value
+    hans = SoapApp(index_dir=index_dir, case=ZT03)
+    assert hans.language == "zh-Hans" and hans.b_load.description == catalogue("zh-Hans")["form.label"]["b_load"]
