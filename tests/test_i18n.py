@@ -101,6 +101,23 @@ def test_simplified_catalogue_has_no_traditional_only_character():
     assert not {k: v for k, v in found.items() if v}
 
 
+def test_simplified_catalogue_uses_mainland_words():
+    """zh-Hans is not zh-Hant in other characters: Taiwan's words read as the mainland writes them."""
+    from casekit.text.zh_hans import TERMS
+
+    t = catalogue("zh-Hans")
+    text = json.dumps(t.table, ensure_ascii=False)
+    assert "网络" in text and "网路" not in text
+    assert t["layer_phrase"]["network"] == "网络" and t["layer_phrase"]["os"] == "操作系统"
+    assert "同一个命令" in t["fact.lacks"] and "超时" in t["against.timeout"] and "逾时" not in text
+    mainland = "".join(TERMS.values())
+    for taiwan in TERMS:  # none is left, unless it is part of a mainland word (资料 in 参考资料)
+        if simplified(taiwan) not in mainland:
+            assert simplified(taiwan) not in text, taiwan
+    # the words of the table only: what the customer wrote keeps its words
+    assert simplified("網路逾時") == "网路逾时" and catalogue("zh-Hant")["layer_phrase"]["network"] == "網路"
+
+
 def test_language_codes_pick_a_catalogue():
     assert catalogue(None).language == catalogue("fr").language == "en"
     assert catalogue("zh").language == catalogue("zh-TW").language == "zh-Hant"
@@ -180,7 +197,7 @@ def test_simplified_case_gets_simplified_documents(zh_hans):
         mine = "\n".join(own_lines(doc, zh_hans))
         assert not {c for c in mine if c in HANT_ONLY}, mine[:400]
         assert han_count(without_quotes(mine)) > 2 * latin_letters(without_quotes(mine))
-    assert render_reply(zh_hans).startswith("主旨：") and "感谢" in render_reply(zh_hans)
+    assert render_reply(zh_hans).startswith("主题：") and "感谢" in render_reply(zh_hans)  # mainland words (text.zh_hans)
     # a hypothesis quotes its past case's root cause as written (a Traditional-Chinese past case stays Traditional)
     own = [re.split(r"与 \S+ 的模式相同：", h.text)[0] for h in zh_hans.hypotheses]
     texts = [zh_hans.next_question["text"], zh_hans.next_question["why"], *own,
@@ -319,4 +336,4 @@ def test_form_labels_buttons_and_status_lines_follow_the_case_language(index_dir
     app._guard(app.export)  # no draft yet: the status line says so in the case's language
     assert "casekit-error" in app.message.value and t["form.draft_first"] in app.message.value
     hans = SoapApp(index_dir=index_dir, case=ZT03)
-    assert hans.language == "zh-Hans" and hans.b_load.description == catalogue("zh-Hans")["form.label"]["b_load"]
+    assert hans.language == "zh-Hans" and hans.b_load.description == "加载" and hans.path.description == "案件文件"

@@ -6,14 +6,16 @@ template (`str.format` placeholders), a tuple of templates, or a dict of them; l
 template up with `t["key"]` and fill it with `t("key", name=value)`.
 
 English is `en.TEXT`; Traditional Chinese is `zh_hant.TEXT`, written out; Simplified
-Chinese is derived from the Traditional one character by character with OpenCC's tables
-(casekit.hanzi.simplified), so the two never drift apart. Quoted evidence, identifiers,
+Chinese is derived from the Traditional one (`hans`): character by character with OpenCC's
+tables (casekit.hanzi.simplified), then Taiwan's words as the mainland writes them
+(zh_hans.TERMS: 網路 -> 网络, 程式碼 -> 代码), so the two never drift apart. Quoted evidence, identifiers,
 RFC references and the JSON's field names and vocabulary (layer, side, status) are never
 looked up here: they stay as written.
 """
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -84,6 +86,26 @@ def code(language: str | None) -> str:
     return "en"
 
 
+@functools.lru_cache(maxsize=1)
+def _terms() -> tuple[re.Pattern, dict[str, str]]:
+    """zh_hans.TERMS keyed by their Simplified characters, as one pattern, longest first."""
+    from ..hanzi import simplified
+    from .zh_hans import TERMS
+
+    table = {simplified(k): v for k, v in TERMS.items()}
+    return re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True)))), table
+
+
+def hans(text: str) -> str:
+    """A sentence of the zh-Hant catalogue as the zh-Hans catalogue writes it: Simplified
+    characters and mainland words. For casekit's own sentences only (never a customer's
+    text: its words are quoted as written)."""
+    from ..hanzi import simplified
+
+    pattern, table = _terms()
+    return pattern.sub(lambda m: table[m.group(0)], simplified(text))
+
+
 @functools.lru_cache(maxsize=None)
 def catalogue(language: str | None = "en") -> Catalogue:
     lang = code(language)
@@ -93,8 +115,7 @@ def catalogue(language: str | None = "en") -> Catalogue:
     from .zh_hant import TEXT as HANT
     if lang == "zh-Hant":
         return Catalogue("zh-Hant", HANT)
-    from ..hanzi import simplified
-    return Catalogue("zh-Hans", _convert(HANT, simplified))
+    return Catalogue("zh-Hans", _convert(HANT, hans))
 
 
 EN = catalogue("en")
