@@ -86,10 +86,11 @@ def is_is_not_rows(d: Draft) -> list[tuple[str, Cell, Cell]]:
     tx = text_of(d)
     t = d.is_is_not or {}
     is_, not_ = t.get("is") or [], t.get("is_not") or []
+    origin = lambda o: tx["origin"].get(o, o)  # observed / reported, as the draft's language says it
 
     def quoted(r: dict) -> Cell:
         text = f"{r['context']} → {r['text']}" if len(r["text"]) < 16 and r.get("context") else r["text"]
-        return text, r["origin"]
+        return text, origin(r["origin"])
 
     rows = []
     for i in range(max(len(is_), len(not_))):
@@ -97,7 +98,7 @@ def is_is_not_rows(d: Draft) -> list[tuple[str, Cell, Cell]]:
                      quoted(not_[i]) if i < len(not_) else ("", "")))
     when = t.get("when") or {}
     if when.get("onset_utc"):
-        rows.append((tx("isnot.when"), (tx("isnot.from", utc=when['onset_utc'], source=when.get('onset_source')), ""),
+        rows.append((tx("isnot.when"), (tx("isnot.from", utc=when['onset_utc'], source=origin(when.get('onset_source'))), ""),
                      (tx("isnot.before"), "")))
     for r in t.get("differences") or []:
         rows.append((tx("isnot.differs"), (r.get("detail") or "", ""), ("", "")))

@@ -136,6 +136,7 @@ def test_chinese_case_documents_are_in_chinese(zh):
         assert han_count(mine) > 2 * latin_letters(mine), (name, mine[:400])
         for english in ENGLISH_FIXED:
             assert english not in doc, (name, english)
+        assert "(observed)" not in doc and "（observed）" not in doc, name  # the is / is-not table's notes
     reply = docs["reply"]
     assert reply.startswith("主旨：") and "您好" in reply and "感謝" in reply
     # quoted evidence and identifiers stay as the case wrote them
