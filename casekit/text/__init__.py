@@ -8,9 +8,11 @@ template up with `t["key"]` and fill it with `t("key", name=value)`.
 English is `en.TEXT`; Traditional Chinese is `zh_hant.TEXT`, written out; Simplified
 Chinese is derived from the Traditional one (`hans`): character by character with OpenCC's
 tables (casekit.hanzi.simplified), then Taiwan's words as the mainland writes them
-(zh_hans.TERMS: 網路 -> 网络, 程式碼 -> 代码), so the two never drift apart. Quoted evidence, identifiers,
-RFC references and the JSON's field names and vocabulary (layer, side, status) are never
-looked up here: they stay as written.
+(zh_hans.TERMS: 網路 -> 网络, 程式碼 -> 代码), so the two never drift apart. Quoted
+evidence, identifiers, RFC references and the JSON's field names and vocabulary (layer,
+side, status) are never looked up here: they stay as written. A computed fact
+(casekit.evidence) keeps its values and is written through `Catalogue.fill`, so its words
+are the catalogue's and its numbers and quoted lines are the case's.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ class Catalogue:
         return self(key, **{name: self.term(v) if isinstance(v, Term) else v for name, v in values})
 
     def term(self, term: Term) -> str:
+        """A Term's word in this language (an item its dict lacks, such as a unit, as written)."""
         value = self.table[term.key]
         return value if term.item is None else value.get(term.item, term.item)
 
