@@ -278,7 +278,8 @@ COMMAND_WORDS = re.compile(r"^\s*(?:aws|kubectl|docker|curl|dig|nslookup|nc|ss|n
                            r"python3?|psql|mysql|redis-cli|aws\w*|eksctl|az|ecs-cli)\b")
 
 # Evidence that rules a hypothesis out: (evidence pattern, hypothesis predicate over the
-# hypothesis' layer, side and lead case text, why). Read as: when the case shows X, a
+# hypothesis' layer, side and lead case text, the catalogue key of why: casekit.text,
+# 'against.*', written in the case's language). Read as: when the case shows X, a
 # hypothesis of kind Y is contradicted.
 _AUTHZ = cue(r"(?i)\b(permission|denied|accessdenied|iam|role|policy|credential|unauthori[sz]ed|forbidden|"
              r"not authorized|getauthorizationtoken|403|401)\b", ZH["authz"])
@@ -289,22 +290,22 @@ NO_PROVIDER_EVENT = cue(r"(?i)\b(?:no (?:open |active |current )?(?:events?|issu
 CONTRADICTIONS: list[tuple[Rx, object, str]] = [
     (cue(r"(?i)(i/o timeout|timed out|connection timed out|dial tcp [^ ]+: (?:i/o )?timeout|no route to host)", ZH["no_answer"]),
      lambda layer, side, lead: layer != "network" and bool(_AUTHZ.search(lead)),
-     "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)"),
+     "against.timeout"),
     (cue(r"(?i)(\bworks?\b(?: fine)? from|\bsucceeds? from|\bstill (?:run\w*|work\w*|serv\w*)|(?:other|remaining) "
          r"(?:az|availability zones?|zones?|regions?)\b.*\b(?:healthy|fine|normal|ok|unaffected))", ZH["works_elsewhere"]),
      lambda layer, side, lead: side == "provider" or layer == "provider",
-     "the same service works from elsewhere, so it is up: the difference is on the affected side"),
+     "against.works_elsewhere"),
     (cue(r"(?i)\b(AccessDenied|AccessDeniedException|UnauthorizedOperation|not authorized to perform|403 Forbidden)\b",
          ZH["denial"]),
      lambda layer, side, lead: layer == "network",
-     "an explicit denial shows the request reached the service"),
+     "against.denied"),
     (NO_PROVIDER_EVENT,
      lambda layer, side, lead: layer == "provider" or side == "provider",
-     "the provider's health view shows no event for these resources"),
+     "against.no_provider_event"),
     (cue(r"(?i)\b(?:nothing else changed|same (?:image|version|tag|release|build|code)|no (?:code|application) change)",
          ZH["no_app_change"]),
      lambda layer, side, lead: layer == "application",
-     "the customer reports no application change (same version)"),
+     "against.no_app_change"),
 ]
 
 # How a side and a layer read in a sentence: casekit.text (per language); the English kept here for callers.

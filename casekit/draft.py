@@ -81,7 +81,7 @@ class Draft:
             "language": self.language,
             "sources": [s.to_dict() for s in self.sources],
             "signs": [s.to_dict() for s in self.signs],
-            "evidence": [e.to_dict() for e in self.evidence],
+            "evidence": [e.to_dict(catalogue(self.language)) for e in self.evidence],
             "is_is_not": self.is_is_not,
             "timeline": self.timeline,
             "assessment": {
@@ -107,8 +107,9 @@ class SourceBook:
     """The numbered sources of one draft (S1, S2, ...): retrieved chunks and this case's
     own lines. Evidence is added once, when a statement first cites it."""
 
-    def __init__(self, case_id: str):
+    def __init__(self, case_id: str, language: str | None = None):
         self.case_id = case_id
+        self.text = catalogue(language)  # a computed fact in a source's title reads in the case's language
         self.sources: list[Source] = []
         self._evidence: dict[tuple, str] = {}
 
@@ -127,7 +128,7 @@ class SourceBook:
         key = (e.section, e.line, e.text, e.detail)
         if key not in self._evidence:
             where = f"{self.case_id} {e.section}" + (f" line {e.line}" if e.line else "")
-            title = f"{e.origin} {e.kind}" + (f": {e.detail}" if e.detail else "")  # the text stays the case's line
+            title = f"{e.origin} {e.kind}" + (f": {e.detail_in(self.text)}" if e.fact else "")  # the text stays the case's line
             self._evidence[key] = self.add("sign", where, title, e.text, 1.0, {"origin": e.origin, "kind": e.kind}).id
         return self._evidence[key]
 
@@ -244,7 +245,7 @@ class Drafter:
         observed, said, tl = self._evidence(case, signs, start_utc)
         case_hits, doc_hits, relevant, best, notes = self._retrieve_for(case, signs)
         t_retrieve = time.perf_counter() - t0
-        book = SourceBook(case.id)
+        book = SourceBook(case.id, case.language)
         full_text = self._add_retrieved(book, case_hits, doc_hits)
         hyps = hypotheses(case, book.sources, full_text, observed, said, tl, book.cite, relevant)
         industry_doc, checklists = self._playbooks(case, hyps, book) if hyps else (None, [])
@@ -259,7 +260,7 @@ class Drafter:
         draft = Draft(
             case_id=case.id, sources=book.sources, signs=signs, summary=summary, hypotheses=hyps, findings=found,
             missing_information=missing, next_question=nq, plan=steps, evidence=observed + said,
-            is_is_not=is_is_not(observed, said, tl), timeline=tl.to_dict(),
+            is_is_not=is_is_not(observed, said, tl, catalogue(case.language)), timeline=tl.to_dict(),
             provenance={"casekit": __version__, "model": self.model_path.name, "model_sha256": self.model_sha,
                         "seed": self.seed, "index": self.index.identity,
                         "embedding": self.index.manifest.get("embedding", {}).get("id"), "prose": "deterministic",

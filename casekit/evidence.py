@@ -13,12 +13,14 @@ Pure functions, bounded work: at most MAX_LINES lines are read.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import cues
 from .lang import Rx, han_count, normalize_text
 from .signs import ERROR_WORDS, EXCEPTION, CODE, MAX_LINES, is_chinese, stamp_of
+from .text import EN, Catalogue, Term
 from .timeutil import TimeError, clock, parse_stamp, to_utc_iso, zone, zone_in
 
 MAX_EVIDENCE = 80
@@ -50,7 +52,8 @@ class Evidence:
     section: str = "Objective"
     utc: str | None = None
     context: str = ""  # the command or heading whose output this line is
-    detail: str = ""  # for inferred evidence: what was computed (a difference, a ratio)
+    fact: str = ""  # for computed evidence: what was computed (a difference, a ratio), a catalogue key 'fact.*'
+    values: tuple[tuple[str, Any], ...] = ()  # the fact's values: numbers and quoted lines as written, Terms for casekit's words
 
     @property
     def weight(self) -> float:
@@ -59,11 +62,24 @@ class Evidence:
         return KIND_WEIGHT.get(self.kind, 0.5) + (1.0 if self.origin == "inferred" or self.section == "Log" else 0.0)
 
     @property
+    def detail(self) -> str:
+        """What was computed, in English whatever the case's language: cue matching and the
+        weights read it, so the reasoning is the same in every language."""
+        return self.detail_in(EN)
+
+    def detail_in(self, t: Catalogue) -> str:
+        """What was computed as a sentence of `t`'s language (what documents and the JSON show); '' for a plain line."""
+        return t.fill(self.fact, self.values) if self.fact else ""
+
+    @property
     def layers(self) -> dict[str, int]:
         return cues.layers_of(f"{self.context} {self.text} {self.detail}")
 
-    def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+    def to_dict(self, t: Catalogue = EN) -> dict:
+        """The evidence as the draft JSON holds it, its `detail` in `t`'s language (the case's)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("fact", "values")}
+        out["detail"] = self.detail_in(t)
+        return {k: v for k, v in out.items() if v not in (None, "")}
 
 
 def _clip(line: str) -> str:
@@ -149,17 +165,19 @@ def _diffs(blocks: list[tuple[str, int, list[tuple[int, str]]]], affected: set[s
                 (ca, la, a, ia, only_a), (cb, lb, b, ib, only_b) = (cb, lb, b, ib, only_b), (ca, la, a, ia, only_a)
             bad_ids, good_ids = _distinct(ca, cb)
             verb = " ".join(ca.split()[:3])
+            bad = lambda unnamed: bad_ids or Term(unnamed)  # ids the commands do not name: casekit's own words
+            good = lambda unnamed: good_ids or Term(unnamed)
             for n, text in only_b[:3]:  # present for the healthy one, absent for the affected one
-                out.append(Evidence(_clip(a[0][1]), "comparison", a[0][0], "inferred", context=ca,
-                                    detail=f"{bad_ids or 'the affected resource'} lacks `{' '.join(text.split())[:160]}` "
-                                           f"that {good_ids or 'the healthy one'} has (same command: `{verb}`)"))
-                out.append(Evidence(_clip(text), "comparison", n, "observed", context=cb,
-                                    detail=f"present for {good_ids or 'the healthy resource'}, absent for "
-                                           f"{bad_ids or 'the affected one'}"))
+                out.append(Evidence(_clip(a[0][1]), "comparison", a[0][0], "inferred", context=ca, fact="fact.lacks",
+                                    values=(("affected", bad("fact.affected_resource")),
+                                            ("item", " ".join(text.split())[:160]),
+                                            ("healthy", good("fact.healthy_one")), ("command", verb))))
+                out.append(Evidence(_clip(text), "comparison", n, "observed", context=cb, fact="fact.present",
+                                    values=(("healthy", good("fact.healthy_resource")),
+                                            ("affected", bad("fact.affected_one")))))
             for n, text in only_a[:2]:
-                out.append(Evidence(_clip(text), "comparison", n, "inferred", context=ca,
-                                    detail=f"present for {bad_ids or 'the affected resource'} only, not for "
-                                           f"{good_ids or 'the other'}"))
+                out.append(Evidence(_clip(text), "comparison", n, "inferred", context=ca, fact="fact.only",
+                                    values=(("affected", bad("fact.affected_resource")), ("other", good("fact.other")))))
     return out
 
 
@@ -248,15 +266,16 @@ def _limits(lines: list[tuple[int, str, str]]) -> list[Evidence]:
         if lv <= 0 or unit in ("%", "s", "ms", "min"):
             continue
         what = "quota" if _QUOTA.search(f"{t} {ctx}") else "limit"  # an account's quota is capacity, not a cgroup
-        sp = " " if unit else ""
         for m, u, uctx in lines:
             is_limit = bool(cues.LIMIT.search(f"{u} {uctx}")) and not _USAGE_METRIC.search(f"{u} {uctx}")
             for v, uu in _usage(u, uctx, unit):
                 if uu == unit and (m != n or len(_quantities(u)) > 1) and 0.85 * lv <= v <= 1.5 * lv \
                         and (v != lv or not is_limit):
                     pct = round(100 * v / lv)
-                    out.append(Evidence(_clip(u), "limit", m, "inferred", context=uctx,
-                                        detail=f"usage {v:g}{sp}{unit} against a {what} of {lv:g}{sp}{unit} ({pct}%), line {n}"))
+                    fact = "fact.limit" if what == "limit" else "fact.quota" if unit else "fact.quota_count"
+                    out.append(Evidence(_clip(u), "limit", m, "inferred", context=uctx, fact=fact,
+                                        values=(("usage", f"{v:g}"), ("unit", Term("fact.unit", unit)),
+                                                ("limit", f"{lv:g}"), ("pct", pct), ("line", n))))
                     break
             if len(out) >= 4:
                 return out
@@ -289,10 +308,9 @@ def _timeouts(lines: list[tuple[int, str, str]]) -> list[Evidence]:
         for m, u, uctx, w in found[i + 1:]:
             if v != w and m != n:
                 (sn, st, sc, sv), (ln, lt, lc, lv) = sorted([(n, t, ctx, v), (m, u, uctx, w)], key=lambda x: x[3])
-                out.append(Evidence(_clip(st), "comparison", sn, "inferred", context=sc,
-                                    detail=f"timeouts on the two sides differ: {sv:g} s here against {lv:g} s in "
-                                           f"`{' '.join(lt.split())[:100]}` (line {ln}); the side with the shorter "
-                                           f"timeout closes the connection first"))
+                out.append(Evidence(_clip(st), "comparison", sn, "inferred", context=sc, fact="fact.timeouts",
+                                    values=(("short", f"{sv:g}"), ("long", f"{lv:g}"),
+                                            ("other", " ".join(lt.split())[:100]), ("line", ln))))
                 if len(out) >= 2:
                     return out
     return out
@@ -494,15 +512,15 @@ def _minutes(a: str, b: str) -> int:
     return int(round((fb - fa).total_seconds() / 60))
 
 
-def is_is_not(observed: list[Evidence], said: list[Evidence], tl: Timeline) -> dict:
+def is_is_not(observed: list[Evidence], said: list[Evidence], tl: Timeline, t: Catalogue = EN) -> dict:
     """The seed of narrowing the scope: where and when the problem is, and is not, what
-    differs between them, and which change came before it."""
+    differs between them, and which change came before it (computed facts in `t`'s language)."""
     def rows(items: list[Evidence], n: int) -> list[dict]:
-        return [{"text": e.text, "origin": e.origin, "line": e.line, "section": e.section, "detail": e.detail,
+        return [{"text": e.text, "origin": e.origin, "line": e.line, "section": e.section, "detail": e.detail_in(t),
                  "context": e.context} for e in items[:n]]
     failing = [e for e in observed if e.kind in ("error", "absence", "limit") and e.origin == "observed"]
-    healthy = [e for e in observed + said if e.kind == "comparison" and e.origin != "inferred" and not e.detail]
-    differs = [e for e in observed if e.detail and e.kind in ("comparison", "limit")]
+    healthy = [e for e in observed + said if e.kind == "comparison" and e.origin != "inferred" and not e.fact]
+    differs = [e for e in observed if e.fact and e.kind in ("comparison", "limit")]
     return {
         "is": rows(failing, 4),
         "is_not": rows(healthy, 4),

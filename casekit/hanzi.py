@@ -87,8 +87,9 @@ def fold(text: str) -> str:
 def simplified(text: str) -> str:
     """Traditional Chinese written in Simplified characters: OpenCC's character tables only
     (not the Taiwan-to-mainland phrase table, which reads 指標 as 指针 and 儲存 as 保存 in
-    casekit's sentences). Used to derive casekit's own zh-Hans sentences from its zh-Hant
-    ones (casekit.text); never applied to a customer's text."""
+    casekit's sentences). casekit.text.hans derives casekit's own zh-Hans sentences from
+    its zh-Hant ones with it, then its own short table of Taiwan words; never applied to a
+    customer's text."""
     if not HAN_RUN.search(text):
         return text
     return text.translate(_tables()[2]).translate(_SIMPLIFIED_FIXES)

@@ -47,14 +47,14 @@ def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], c
             out.append({"text": t("p.undo", when=when, change=short(tl.change['text'], 160), sid=sid),
                         "citations": [sid], "kind": "mitigate"})
     for e in evidence:
-        if e.detail and e.kind == "comparison" and e.origin == "inferred" and e.text in supported:
+        if e.fact and e.kind == "comparison" and e.origin == "inferred" and e.text in supported:
             sid = cite_evidence(e)
-            out.append({"text": t("p.fix_difference", detail=e.detail, sid=sid), "citations": [sid], "kind": "fix"})
+            out.append({"text": t("p.fix_difference", detail=e.detail_in(t), sid=sid), "citations": [sid], "kind": "fix"})
             break
     for e in evidence:
         if e.kind == "limit" and e.origin == "inferred" and e.text in supported:
             sid = cite_evidence(e)
-            out.append({"text": t("p.relieve_limit", detail=e.detail, sid=sid), "citations": [sid], "kind": "fix"})
+            out.append({"text": t("p.relieve_limit", detail=e.detail_in(t), sid=sid), "citations": [sid], "kind": "fix"})
             break
     return out
 

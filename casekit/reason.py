@@ -128,8 +128,8 @@ ANSWER_CLAUSE = EN["h.answer_clause"]
 def describe(e: Evidence, sid: str | None, t: Catalogue = EN) -> str:
     """An evidence line as a clause of a statement, with its citation, in `t`'s language."""
     ref = f" [{sid}]" if sid else ""
-    if e.detail:
-        return f"{e.detail}{ref}"
+    if e.fact:
+        return f"{e.detail_in(t)}{ref}"
     if e.section == "Log" and e.context:  # an answer: 'no' means what it answers
         return t("h.answer_clause", answer=short(e.text, 100), question=short(e.context, 90)) + ref
     if len(e.text) < 16 and e.context:  # a bare result ('[]', 'null') means what its command asked
@@ -198,7 +198,7 @@ def _distinctive(lead: Source | None, full_text: dict[str, str]) -> set[str]:
     return {t for t in mine if others.get(t, 0) <= 1}
 
 
-def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text: dict[str, str]) -> None:
+def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text: dict[str, str], t: Catalogue = EN) -> None:
     lead = g.cases[0] if g.cases else None
     lead_tokens = {t for t in tokenize(lead.meta.get("root_cause") or "") if len(t) > 3} if lead else set()
     pattern = _distinctive(lead, full_text)
@@ -220,7 +220,7 @@ def _judge(g: Judged, evidence: list[Evidence], said: list[Evidence], full_text:
     for e in evidence + said:
         for rx, applies, why in cues.CONTRADICTIONS:
             if rx.search(e.text) and applies(g.layer, g.side, rc) and not any(x is e for x, _ in g.against):
-                g.against.append((e, why))
+                g.against.append((e, t[why]))  # why: read in the case's language; the ranking reads only that it is there
 
 
 def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evidence: list[Evidence],
@@ -237,7 +237,7 @@ def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evi
     answers = answered(case)
     t = catalogue(case.language)
     for g in groups.values():
-        _judge(g, observed, said, full_text)
+        _judge(g, observed, said, full_text, t)
         for e, question, yes_keeps, yes in answers:  # an answer to a question moves what it splits
             if yes_keeps(g) == yes:
                 g.support.insert(0, (2.0, e))  # consistent with it; its own lines still decide
@@ -320,7 +320,7 @@ def _hypothesis(case: Case, g: Judged, likelihood: float, tl: Timeline, cite_evi
             support.append(e)
     support = support[:8]
     evidence_for = [{"text": e.text, "kind": e.kind, "line": e.line, "origin": e.origin, "section": e.section,
-                     **({"detail": e.detail} if e.detail else {}), **({"context": e.context} if e.context else {}),
+                     **({"detail": e.detail_in(t)} if e.fact else {}), **({"context": e.context} if e.context else {}),
                      "source": (sid := cite_evidence(e)), "citations": [sid]} for e in support[:6]]
     status = "contradicted" if g.tier == 2 else "supported" if g.tier == 0 else "unjudged"
     cites += [c for c in re.findall(r"\[(S\d+)\]", text) if c not in cites]  # every id the text names

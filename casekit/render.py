@@ -86,10 +86,11 @@ def is_is_not_rows(d: Draft) -> list[tuple[str, Cell, Cell]]:
     tx = text_of(d)
     t = d.is_is_not or {}
     is_, not_ = t.get("is") or [], t.get("is_not") or []
+    origin = lambda o: tx["origin"].get(o, o)  # observed / reported, as the draft's language says it
 
     def quoted(r: dict) -> Cell:
         text = f"{r['context']} → {r['text']}" if len(r["text"]) < 16 and r.get("context") else r["text"]
-        return text, r["origin"]
+        return text, origin(r["origin"])
 
     rows = []
     for i in range(max(len(is_), len(not_))):
@@ -97,7 +98,7 @@ def is_is_not_rows(d: Draft) -> list[tuple[str, Cell, Cell]]:
                      quoted(not_[i]) if i < len(not_) else ("", "")))
     when = t.get("when") or {}
     if when.get("onset_utc"):
-        rows.append((tx("isnot.when"), (tx("isnot.from", utc=when['onset_utc'], source=when.get('onset_source')), ""),
+        rows.append((tx("isnot.when"), (tx("isnot.from", utc=when['onset_utc'], source=origin(when.get('onset_source'))), ""),
                      (tx("isnot.before"), "")))
     for r in t.get("differences") or []:
         rows.append((tx("isnot.differs"), (r.get("detail") or "", ""), ("", "")))
@@ -192,7 +193,7 @@ def render_assessment(d: Draft) -> str:
     if strong:
         out += [t("a.h_lines"), "", t("a.lines_head"), "|---|---|---|---|"]
         for e in strong:
-            text = _code(e.text, 140) + (f" → {esc(e.detail)}" if e.detail else "")
+            text = _code(e.text, 140) + (f" → {esc(e.detail_in(t))}" if e.fact else "")
             out.append(f"| {t['origin'].get(e.origin, e.origin)} | {e.kind} | {e.line or ''} | {text} |")
         out.append("")
     out += [t("a.h_signs"), ""]
@@ -253,7 +254,7 @@ def render_worklog(d: Draft) -> str:
     ev = []
     for e in d.evidence[:14]:
         tag = f"[{t['origin'].get(e.origin, e.origin)}]"
-        ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail)}" if e.detail else ""))
+        ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail_in(t))}" if e.fact else ""))
     steps = [f"{n}. [ ] {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)]
     log = c.get("log") or []
     history = [f"- {esc(e['at'])} (UTC {e['at_utc']}) [{esc(e['kind'])}] {esc(e['text'])}"

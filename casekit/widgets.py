@@ -29,7 +29,7 @@ import ipywidgets as W
 from .case import INDUSTRIES, LOG_KINDS, LOG_SECTION, SEVERITIES, Case, LogEntry, load_cases, write_case
 from .errors import CaseKitError
 from .signs import extract
-from .text import catalogue
+from .text import Catalogue, catalogue
 
 TIMEZONES = ["UTC", "Asia/Taipei", "Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin",
              "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney"]
@@ -48,43 +48,41 @@ class SoapApp:
         self.pending: list[LogEntry] = []  # log entries added in the form, not yet in the case file
         self._opened_shown: tuple[str, str] | None = None  # (started, tz) as set_case showed base.opened
         self.draft = None
+        # Labels and placeholders in words are the catalogue's (form.label, form.placeholder): relabel() sets them.
         lay = W.Layout(width="100%")
-        self.title = W.Text(description="Title", layout=lay)
-        self.case_id = W.Text(description="Case id", value="CASE-NEW-1")
-        self.report = W.Textarea(description="Reports", placeholder="What the customer reports, in their words", layout=W.Layout(width="100%", height="90px"))
-        self.impact = W.Text(description="Impact", layout=lay)
-        self.started = W.Text(description="Started", placeholder="2026-03-02 14:05")
-        self.tz = W.Combobox(description="Timezone", options=TIMEZONES, value="UTC", ensure_option=False)
-        self.resources = W.Text(description="Resources", placeholder="i-0123..., arn:aws:...", layout=lay)
-        self.industry = W.Dropdown(description="Industry", options=INDUSTRIES, value="other")
-        self.severity = W.Dropdown(description="Severity", options=SEVERITIES, value="normal")
-        self.service = W.Text(description="Service")
-        self.need = W.Text(description="Needs", placeholder="a fix, a workaround, a root-cause report", layout=lay)
-        self.logs = W.Textarea(description="Logs", placeholder="Paste logs, command output, error messages", layout=W.Layout(width="100%", height="160px"))
-        self.metrics = W.Textarea(description="Metrics", placeholder="2026-03-02T05:00Z 12.5\n2026-03-02T05:05Z 98.0", layout=W.Layout(width="100%", height="80px"))
+        self.title = W.Text(layout=lay)
+        self.case_id = W.Text(value="CASE-NEW-1")
+        self.report = W.Textarea(layout=W.Layout(width="100%", height="90px"))
+        self.impact = W.Text(layout=lay)
+        self.started = W.Text(placeholder="2026-03-02 14:05")
+        self.tz = W.Combobox(options=TIMEZONES, value="UTC", ensure_option=False)
+        self.resources = W.Text(placeholder="i-0123..., arn:aws:...", layout=lay)
+        self.industry = W.Dropdown(options=INDUSTRIES, value="other")
+        self.severity = W.Dropdown(options=SEVERITIES, value="normal")
+        self.service = W.Text()
+        self.need = W.Text(layout=lay)
+        self.logs = W.Textarea(layout=W.Layout(width="100%", height="160px"))
+        self.metrics = W.Textarea(placeholder="2026-03-02T05:00Z 12.5\n2026-03-02T05:05Z 98.0", layout=W.Layout(width="100%", height="80px"))
         self.signs_view = W.HTML()
         self.message = W.HTML()
         self.progress = W.IntProgress(min=0, max=4, value=0, layout=W.Layout(visibility="hidden"))
-        self.path = W.Text(description="Case file", placeholder="cases/CASE-0042.md", layout=W.Layout(width="60%"))
-        self.b_load, self.b_save = W.Button(description="Load"), W.Button(description="Save case file")
-        self.b_similar = W.Button(description="Find similar cases", icon="search")
-        self.b_draft = W.Button(description="Draft assessment", button_style="primary")
-        self.b_export = W.Button(description="Export documents")
-        self.export_dir = W.Text(description="Export to", value="out")
+        self.path = W.Text(placeholder="cases/CASE-0042.md", layout=W.Layout(width="60%"), style={"description_width": "initial"})
+        self.b_load, self.b_save = W.Button(), W.Button()
+        self.b_similar = W.Button(icon="search")
+        self.b_draft = W.Button(button_style="primary")
+        self.b_export = W.Button()
+        self.export_dir = W.Text(value="out")
         self.assessment = W.VBox()
-        self.source_view = W.HTML("<i>Click a citation [n] to see its source.</i>",
-                                  layout=W.Layout(width="38%", border="1px solid #ddd", padding="6px"))
+        self.source_view = W.HTML(layout=W.Layout(width="38%", border="1px solid #ddd", padding="6px"))
         self.checklist = W.VBox()
         self.plots = W.Output()
         self.similar_view = W.HTML()
-        self.log_kind = W.Dropdown(description="Kind", options=LOG_KINDS, value="observed", layout=W.Layout(width="220px"))
-        self.log_text = W.Text(description="Entry", placeholder="what was seen, done, agreed or handed over",
-                               layout=W.Layout(width="45%"))
-        self.log_at = W.Text(description="At", placeholder="now, or 2026-03-02 14:40 +08:00", layout=W.Layout(width="280px"))
-        self.b_log = W.Button(description="Add to log", icon="plus")
-        self.answer_text = W.Text(description="Answer", placeholder="free text, e.g. no, nothing changed on Friday",
-                                  layout=W.Layout(width="50%"))
-        self.b_answer = W.Button(description="Answer")
+        self.log_kind = W.Dropdown(options=LOG_KINDS, value="observed", layout=W.Layout(width="220px"))
+        self.log_text = W.Text(layout=W.Layout(width="45%"))
+        self.log_at = W.Text(layout=W.Layout(width="280px"))
+        self.b_log = W.Button(icon="plus")
+        self.answer_text = W.Text(layout=W.Layout(width="50%"))
+        self.b_answer = W.Button()
         self.log_view = W.HTML()
         self.b_load.on_click(lambda _: self._guard(self.load_file))
         self.b_save.on_click(lambda _: self._guard(self.save_file))
@@ -141,14 +139,24 @@ class SoapApp:
     def _step(self, n: int, what: str) -> None:
         self.progress.layout.visibility = "visible"
         self.progress.value = n
-        self.progress.description = what
+        self.progress.description = self.text["form.step"][what]
+
+    @property
+    def text(self) -> Catalogue:
+        """The catalogue of the form's language (the case's, once one is loaded or drafted)."""
+        return catalogue(self.language)
+
+    def _ok(self, text: str) -> None:
+        self.message.value = f"<span class='casekit-ok'>{text}</span>"
 
     # ------------------------------------------------------------------ case <-> form
 
     def relabel(self, language: str | None) -> None:
-        """The form's headings in `language` (the case's); English ones say the Chinese
-        section name too, so a Chinese writer finds 主觀/客觀 before a case is loaded."""
-        t = catalogue(language)
+        """The form's headings, field labels, buttons and placeholders in `language` (the
+        case's). English ones that a writer meets before any case is loaded (the Subjective
+        and Objective headings, the case-file row) say the Chinese too, so a Chinese writer
+        finds 主觀/客觀 and 載入 at once."""
+        t, zh = catalogue(language), catalogue("zh-Hant")
         self.language = t.language
         for key, w in self.headings.items():
             text = t[key]
@@ -156,10 +164,16 @@ class SoapApp:
                 w.value = text
                 continue
             if t.language == "en" and key in ("form.subjective", "form.objective"):
-                zh = catalogue("zh-Hant")[key].split("：")[0]
                 head, rest = text.split(":", 1)
-                text = f"{head} {zh}:{rest}"
+                text = f"{head} {zh[key].split('：')[0]}:{rest}"
             w.value = f"<h3>{text}</h3>"
+        for name, text in t["form.label"].items():
+            both = t.language == "en" and name in ("path", "b_load")
+            getattr(self, name).description = f"{text} {zh['form.label'][name]}" if both else text
+        for name, text in t["form.placeholder"].items():
+            getattr(self, name).placeholder = text
+        if "casekit-source" not in self.source_view.value:  # the hint, until a source is shown
+            self.source_view.value = f"<i>{esc(t['form.click_citation'])}</i>"
 
     def set_case(self, case: Case) -> None:
         self.relabel(case.language)
@@ -211,7 +225,7 @@ class SoapApp:
         self.set_case(load_cases(self.path.value.strip())[0])
         self.update_signs()
         self.show_log()
-        self.message.value = f"<span class='casekit-ok'>Loaded {esc(self.base.id)}.</span>"
+        self._ok(self.text("form.loaded", case_id=esc(self.base.id)))
 
     def save_file(self) -> Path:
         """Write the case file. The log only grows: entries added in the form are appended to
@@ -220,35 +234,34 @@ class SoapApp:
         from .case import append_log
 
         path = Path(self.path.value.strip() or f"{self.case_id.value}.md")
-        form, on_disk = self.case(), _readable_case(path)
+        form, on_disk, t = self.case(), _readable_case(path), self.text
+        done = t("form.saved", path=esc(str(path)))
         if on_disk is None or on_disk.id != form.id:
             write_case(form, path)
-            done = f"Saved {esc(str(path))}."
         else:
             added = [e for e in self.pending if e not in on_disk.log]
             if replace(form, log=on_disk.log, log_heading=on_disk.log_heading) == on_disk:  # only the log grew
                 for e in added:
                     append_log(path, e.text, e.kind, at=e.at, answer=e.answers)
-                entries = "1 log entry" if len(added) == 1 else f"{len(added)} log entries"
-                done = f"Saved {esc(str(path))}: {entries} appended, every other byte kept."
+                done = t["form.appended"][len(added) != 1].format(path=esc(str(path)), n=len(added))
             else:
                 heading = on_disk.log_heading or form.log_heading
                 write_case(replace(form, log=[*on_disk.log, *added], log_heading=heading), path)
-                done = f"Saved {esc(str(path))}."
         self.base, self.pending = load_cases(path)[0], []
         self.show_log()
-        self.message.value = f"<span class='casekit-ok'>{done}</span>"
+        self._ok(done)
         return path
 
     # ------------------------------------------------------------------ actions
 
     def update_signs(self) -> None:
-        signs = extract(self.logs.value, tz=self.tz.value or "UTC")
+        signs, t = extract(self.logs.value, tz=self.tz.value or "UTC"), self.text
         if not signs:
-            self.signs_view.value = "<i>No signs yet: paste logs or errors above.</i>"
+            self.signs_view.value = f"<i>{esc(t['form.no_signs'])}</i>"
             return
         rows = "".join(f"<tr><td>{esc(s.kind)}</td><td><code>{esc(s.text)}</code></td></tr>" for s in signs)
-        self.signs_view.value = f"<table class='casekit-signs'><tr><th>kind</th><th>sign</th></tr>{rows}</table>"
+        head = "".join(f"<th>{esc(c)}</th>" for c in _columns(t["a.signs_head"])[:2])
+        self.signs_view.value = f"<table class='casekit-signs'><tr>{head}</tr>{rows}</table>"
 
     def drafter(self):
         if self._drafter is None:
@@ -263,8 +276,10 @@ class SoapApp:
         self._step(1, "searching")
         c = self.case()
         hits = Index.open(self.index_dir).search(f"{c.title}. {c.symptoms}", k=5, kind="case")
-        self.similar_view.value = "<h4>Similar past cases</h4><ol>" + "".join(
-            f"<li><b>{esc(h.chunk.ref)}</b> {esc(h.chunk.title)} (score {h.score:.2f})</li>" for h in hits) + "</ol>"
+        t = self.text
+        self.similar_view.value = f"<h4>{esc(t['form.similar'])}</h4><ol>" + "".join(
+            f"<li><b>{esc(h.chunk.ref)}</b> {esc(h.chunk.title)}{esc(t('a.score', score=f'{h.score:.2f}'))}</li>"
+            for h in hits) + "</ol>"
         return hits
 
     def run_draft(self):
@@ -307,11 +322,11 @@ class SoapApp:
         """Answer the draft's next question: with an offered answer (its buttons), the typed
         text, or both ('no: nothing in CloudTrail'). Logged as the customer's words."""
         if self.draft is None:
-            raise CaseKitError("draft the assessment first: an answer goes to its next question")
+            raise CaseKitError(self.text["form.answer_first"])
         typed = self.answer_text.value.strip()
         text = f"{offered}: {typed}" if offered and typed else (offered or typed)
         if not text:
-            raise CaseKitError("type an answer, or click one of the offered answers")
+            raise CaseKitError(self.text["form.type_answer"])
         entry = self.add_log(text, "reported", answers=self.draft.next_question["text"])
         self.answer_text.value = ""
         return entry
@@ -321,19 +336,19 @@ class SoapApp:
         self.log_text.value = self.log_at.value = ""
 
     def show_log(self) -> None:
-        saved = self.base.log if self.base else []
+        saved, t = self.base.log if self.base else [], self.text
         rows = [(e, False) for e in saved] + [(e, True) for e in self.pending]
         if not rows:
-            self.log_view.value = "<i>No log entries yet.</i>"
+            self.log_view.value = f"<i>{esc(t['form.no_log'])}</i>"
             return
         items = "".join(f"<li><code>{esc(e.at)}</code> [{esc(e.kind)}] {esc(e.text)}"
-                        + (f" <i>(answers: {esc(e.answers)})</i>" if e.answers else "")
-                        + (" <b>(not saved yet)</b>" if new else "") + "</li>" for e, new in rows)
+                        + (f" <i>{t('form.answers', question=esc(e.answers))}</i>" if e.answers else "")
+                        + (f" <b>{t['form.not_saved']}</b>" if new else "") + "</li>" for e, new in rows)
         self.log_view.value = f"<ul class='casekit-log'>{items}</ul>"
 
     def export(self) -> list[Path]:
         if self.draft is None:
-            raise CaseKitError("draft the assessment first")
+            raise CaseKitError(self.text["form.draft_first"])
         from .fsutil import atomic_write
         from .render import render_escalation, render_reply, render_worklog, write_draft
 
@@ -341,7 +356,7 @@ class SoapApp:
         files = write_draft(self.draft, out)
         for name, fn in (("worklog", render_worklog), ("escalation", render_escalation), ("reply", render_reply)):
             files.append(atomic_write(out / f"{self.draft.case_id}.{name}.md", fn(self.draft)))
-        self.message.value = "<span class='casekit-ok'>Exported " + ", ".join(esc(str(f)) for f in files) + "</span>"
+        self._ok(self.text("form.exported", files=", ".join(esc(str(f)) for f in files)))
         return files
 
     # ------------------------------------------------------------------ rendering
@@ -349,7 +364,7 @@ class SoapApp:
     def _cite_buttons(self, ids: list[str]) -> W.HBox:
         buttons = []
         for sid in ids:
-            b = W.Button(description=f"[{sid[1:]}]", layout=W.Layout(width="auto"), tooltip=f"open source {sid}")
+            b = W.Button(description=f"[{sid[1:]}]", layout=W.Layout(width="auto"), tooltip=self.text("form.cite_tip", sid=sid))
             b.add_class("casekit-cite")
             b.on_click(lambda _, sid=sid: self.open_source(sid))
             buttons.append(b)
@@ -392,15 +407,15 @@ class SoapApp:
         secrets = []
         if d.redactions:  # shown here only: the mapping is never written to a draft file or the index
             rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td><code>{esc(v)}</code></td></tr>" for k, v in sorted(d.redactions.items()))
-            secrets = [W.HTML(f"<details><summary>Redacted in this draft ({len(d.redactions)}; local only, never saved)</summary>"
+            secrets = [W.HTML(f"<details><summary>{t('form.redacted', n=len(d.redactions))}</summary>"
                               f"<table>{rows}</table></details>")]
         self.checklist.children = [nq, answer_row, *boxes, *secrets]
 
     def _answer_buttons(self, offered: list[str]) -> list[W.Button]:
-        buttons = []
-        for word in offered:
-            b = W.Button(description=word, tooltip=f"answer '{word}' (logged, then re-drafted)",
-                         layout=W.Layout(width="auto"))
+        buttons, t = [], self.text
+        for word in offered:  # the button reads in the case's language; the log gets the offered word
+            label = t[word] if word in t else word
+            b = W.Button(description=label, tooltip=t("form.answer_tip", word=label), layout=W.Layout(width="auto"))
             b.add_class("casekit-answer")
             b.on_click(lambda _, word=word: self._guard(lambda: self.answer(word)))
             buttons.append(b)
@@ -423,12 +438,13 @@ class SoapApp:
         """The draft's is / is-not table (the same rows as the Markdown's)."""
         from .render import is_is_not_rows
 
-        rows = is_is_not_rows(self.draft)
+        rows, t = is_is_not_rows(self.draft), self.text
         if not rows:
-            return "<i>No line of the case separates where the problem is from where it is not.</i>"
+            return f"<i>{esc(t['isnot.empty'].strip('_'))}</i>"
         cell = lambda c: f"<code>{esc(c[0][:140])}</code> <i>({esc(c[1])})</i>" if c[1] else esc(c[0])
         body = "".join(f"<tr><th>{esc(label)}</th><td>{cell(a)}</td><td>{cell(b)}</td></tr>" for label, a, b in rows)
-        return f"<table class='casekit-isnot'><tr><th></th><th>IS</th><th>IS NOT</th></tr>{body}</table>"
+        head = "".join(f"<th>{esc(c)}</th>" for c in _columns(t["isnot.head"]))
+        return f"<table class='casekit-isnot'><tr>{head}</tr>{body}</table>"
 
     def plot(self) -> None:
         """Timeline of the case's events (UTC and the customer's timezone) and pasted metrics."""
@@ -473,6 +489,12 @@ class SoapApp:
                 ax2.set_title("Metrics (abnormal window shaded)")
             fig.autofmt_xdate()
             plt.show()
+
+
+def _columns(header: str) -> list[str]:
+    """The column names of a Markdown table header of the catalogue ('| kind | sign | line |'):
+    the form's tables say what the documents' say."""
+    return [c.strip() for c in header.strip().strip("|").split("|")]
 
 
 def _readable_case(path: Path) -> Case | None:

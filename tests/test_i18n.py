@@ -15,11 +15,12 @@ from casekit.case import load_cases
 from casekit.hanzi import simplified
 from casekit.lang import HANT_ONLY, detect_language, han_count
 from casekit.llm import supported, wrong_language
-from casekit.render import render_assessment, render_escalation, render_reply, render_worklog
+from casekit.render import inline, render_assessment, render_escalation, render_reply, render_worklog
 from casekit.text import LANGUAGES, catalogue
 from conftest import INBOX, ROOT
 
 ZT01 = ROOT / "eval" / "cases" / "tune" / "EVAL-ZT01.md"
+ZT03 = ROOT / "eval" / "cases" / "tune" / "EVAL-ZT03.md"
 ENGLISH_FIXED = ("Thank you", "Hello", "Best regards", "**Situation.**", "Work log", "Handover summary", "What we found",
                  "Known:", "Unknown:", "Subject:", "To close this out", "We will update you")
 
@@ -38,6 +39,11 @@ def zh(drafter):
 
 
 @pytest.fixture(scope="module")
+def en(drafter):
+    return drafter.draft(load_cases(INBOX / "NEW-0001.md")[0])
+
+
+@pytest.fixture(scope="module")
 def zh_hans(drafter, tmp_path_factory):
     """The same case as a Simplified-Chinese writer would send it, declared zh-Hans."""
     text = simplified(ZT01.read_text(encoding="utf-8")).replace("---\nid:", "---\nlanguage: zh-Hans\nid:", 1)
@@ -51,8 +57,6 @@ def own_lines(doc: str, draft=None) -> list[str]:
     not list items (quoted evidence, plan steps, questions), not table rows, and not the
     draft's statements (summary, hypotheses: they quote past cases and evidence details;
     their own words are checked on the JSON)."""
-    from casekit.render import inline
-
     if draft is not None:
         for text in [draft.summary["text"], *(h.text for h in draft.hypotheses)]:
             doc = doc.replace(inline(text), " ")
@@ -97,6 +101,23 @@ def test_simplified_catalogue_has_no_traditional_only_character():
     assert not {k: v for k, v in found.items() if v}
 
 
+def test_simplified_catalogue_uses_mainland_words():
+    """zh-Hans is not zh-Hant in other characters: Taiwan's words read as the mainland writes them."""
+    from casekit.text.zh_hans import TERMS
+
+    t = catalogue("zh-Hans")
+    text = json.dumps(t.table, ensure_ascii=False)
+    assert "网络" in text and "网路" not in text
+    assert t["layer_phrase"]["network"] == "网络" and t["layer_phrase"]["os"] == "操作系统"
+    assert "同一个命令" in t["fact.lacks"] and "超时" in t["against.timeout"] and "逾时" not in text
+    mainland = "".join(TERMS.values())
+    for taiwan in TERMS:  # none is left, unless it is part of a mainland word (资料 in 参考资料)
+        if simplified(taiwan) not in mainland:
+            assert simplified(taiwan) not in text, taiwan
+    # the words of the table only: what the customer wrote keeps its words
+    assert simplified("網路逾時") == "网路逾时" and catalogue("zh-Hant")["layer_phrase"]["network"] == "網路"
+
+
 def test_language_codes_pick_a_catalogue():
     assert catalogue(None).language == catalogue("fr").language == "en"
     assert catalogue("zh").language == catalogue("zh-TW").language == "zh-Hant"
@@ -115,6 +136,7 @@ def test_chinese_case_documents_are_in_chinese(zh):
         assert han_count(mine) > 2 * latin_letters(mine), (name, mine[:400])
         for english in ENGLISH_FIXED:
             assert english not in doc, (name, english)
+        assert "(observed)" not in doc and "（observed）" not in doc, name  # the is / is-not table's notes
     reply = docs["reply"]
     assert reply.startswith("主旨：") and "您好" in reply and "感謝" in reply
     # quoted evidence and identifiers stay as the case wrote them
@@ -176,7 +198,7 @@ def test_simplified_case_gets_simplified_documents(zh_hans):
         mine = "\n".join(own_lines(doc, zh_hans))
         assert not {c for c in mine if c in HANT_ONLY}, mine[:400]
         assert han_count(without_quotes(mine)) > 2 * latin_letters(without_quotes(mine))
-    assert render_reply(zh_hans).startswith("主旨：") and "感谢" in render_reply(zh_hans)
+    assert render_reply(zh_hans).startswith("主题：") and "感谢" in render_reply(zh_hans)  # mainland words (text.zh_hans)
     # a hypothesis quotes its past case's root cause as written (a Traditional-Chinese past case stays Traditional)
     own = [re.split(r"与 \S+ 的模式相同：", h.text)[0] for h in zh_hans.hypotheses]
     texts = [zh_hans.next_question["text"], zh_hans.next_question["why"], *own,
@@ -187,12 +209,78 @@ def test_simplified_case_gets_simplified_documents(zh_hans):
 # ------------------------------------------------------------------ English cases are unchanged
 
 
-def test_english_case_keeps_english_documents(drafter):
-    d = drafter.draft(load_cases(INBOX / "NEW-0001.md")[0])
+def test_english_case_keeps_english_documents(en):
+    d = en
     assert d.language == "en" and d.to_dict()["language"] == "en"
     reply = render_reply(d)
     assert reply.splitlines()[2] == "Hello," and "Thank you for the details." in reply and reply.endswith("Best regards,\n")
     assert han_count(render_worklog(d)) == 0 and han_count(render_escalation(d)) == 0
+
+
+def test_a_contradiction_says_why_in_the_case_language(zh, en):
+    """The reason a line rules a hypothesis out (cues.CONTRADICTIONS) is casekit's own sentence:
+    Chinese in a Chinese draft, the same English as before in an English one."""
+    zh_why = [a["why"] for h in zh.hypotheses for a in h.evidence_against]
+    assert catalogue("zh-Hant")["against.timeout"] in zh_why
+    for why in zh_why:
+        assert han_count(why) > latin_letters(without_quotes(why)), why
+    assert "逾時表示沒有收到任何回應" in render_assessment(zh) and "a timeout means" not in zh.to_json()
+    en_why = [a["why"] for h in en.hypotheses for a in h.evidence_against]
+    assert "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)" in en_why
+
+
+def english_fact_words() -> set[str]:
+    """The words of casekit's English computed facts (catalogue keys fact.*), outside placeholders and quotes."""
+    en, words = catalogue("en"), set()
+    for key in (k for k in en.keys() if k.startswith("fact.")):
+        for text in en[key].values() if isinstance(en[key], dict) else [en[key]]:
+            words |= set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\{\w+\}|`[^`]*`", " ", text)))
+    return words
+
+
+def facts_written(d) -> list[str]:
+    """Every place a draft writes a computed fact: the JSON's details, the sources' titles, the plan."""
+    j = d.to_dict()
+    out = [e["detail"] for e in j["evidence"] if e.get("detail")]
+    out += [r["detail"] for r in j["is_is_not"]["differences"]]
+    out += [e["detail"] for h in j["assessment"]["hypotheses"] for e in h["evidence_for"] if e.get("detail")]
+    out += [s["title"].partition(": ")[2] for s in j["sources"] if s["kind"] == "sign" and ": " in s["title"]]
+    return out + [p["text"] for p in j["plan"] if p["kind"] == "fix"]
+
+
+@pytest.fixture(scope="module")
+def zh_quota(drafter, tmp_path_factory):
+    """EVAL-ZT03 (Simplified) with its Fargate vCPU quota written with its unit: 400 vCPU
+    running against a quota of 400 vCPU, computed."""
+    text = ZT03.read_text(encoding="utf-8").replace("- AWS Health：", "- Fargate On-Demand vCPU 配额上限：400 vCPU\n- AWS Health：", 1)
+    return drafter.draft(load_text(tmp_path_factory.mktemp("quota"), "EVAL-ZT03.md", text))
+
+
+def test_a_computed_fact_reads_in_the_case_language(zh, zh_quota, en):
+    """Usage against a limit and the difference of two outputs are casekit's own sentences:
+    Chinese wherever a Chinese draft writes them (quoted lines and identifiers as written),
+    while the reasoning reads the same English fact as before."""
+    assert zh_quota.language == "zh-Hans"
+    limit = [e for e in zh_quota.evidence if e.kind == "limit" and e.fact]
+    assert limit and limit[0].detail == "usage 400 vcpus against a limit of 400 vcpus (100%), line 25"  # what cues read
+    assert limit[0].detail_in(catalogue("zh-Hans")) == "用量 400 vCPU，对照第 25 行的上限 400 vCPU（100%）"
+    english = english_fact_words()
+    for d in (zh, zh_quota):
+        written = facts_written(d)
+        assert any(e.fact for e in d.evidence) and written
+        for text in written:
+            bare = without_quotes(text)
+            assert not set(re.findall(r"[A-Za-z]{2,}", bare)) & english, text
+            assert han_count(bare) > latin_letters(bare), text
+        docs = render_assessment(d) + render_worklog(d) + render_escalation(d) + render_reply(d)
+        for e in d.evidence:
+            if e.fact:
+                assert inline(e.detail) not in docs, e.detail
+    assert not {c for t in facts_written(zh_quota) for c in without_quotes(t) if c in HANT_ONLY}
+    assert "用量 400 vCPU，对照第 25 行的上限 400 vCPU（100%）" in render_assessment(zh_quota)
+    # an English draft writes the English fact, as before
+    assert [e["detail"] for e in en.to_dict()["evidence"] if "detail" in e] == [e.detail for e in en.evidence if e.fact]
+    assert any(" lacks `" in e.detail for e in en.evidence)
 
 
 # ------------------------------------------------------------------ the verifier
@@ -225,3 +313,28 @@ def test_form_headings_follow_the_case_language(index_dir):
     app = SoapApp(index_dir=index_dir, case=ZT01)
     assert app.language == "zh-Hant" and "主觀" in app.headings["form.subjective"].value
     assert "Subjective" not in app.headings["form.subjective"].value
+
+
+def test_form_labels_buttons_and_status_lines_follow_the_case_language(index_dir):
+    """Every field label, button and placeholder in words is the catalogue's: Chinese for a
+    Chinese case; before a case is loaded, the case-file row says the Chinese too."""
+    pytest.importorskip("ipywidgets")
+    from casekit.widgets import SoapApp
+
+    blank = SoapApp(index_dir=index_dir)
+    assert blank.b_load.description == "Load 載入" and blank.path.description == "Case file 案件檔案"
+    assert blank.title.description == "Title" and blank.b_draft.description == "Draft assessment"
+    app = SoapApp(index_dir=index_dir, case=ZT01)
+    t = catalogue("zh-Hant")
+    for name in t["form.label"]:
+        label = getattr(app, name).description
+        assert han_count(label) and not re.search(r"[A-Za-z]", label), (name, label)
+    for name in t["form.placeholder"]:
+        text = without_quotes(getattr(app, name).placeholder)
+        assert han_count(text) > latin_letters(text), (name, text)
+    for html in (app.source_view.value, app.log_view.value, app.signs_view.value):
+        assert han_count(re.sub(r"<code>.*?</code>", "", html)) and "sign</th>" not in html, html[:200]
+    app._guard(app.export)  # no draft yet: the status line says so in the case's language
+    assert "casekit-error" in app.message.value and t["form.draft_first"] in app.message.value
+    hans = SoapApp(index_dir=index_dir, case=ZT03)
+    assert hans.language == "zh-Hans" and hans.b_load.description == "加载" and hans.path.description == "案件文件"

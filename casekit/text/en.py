@@ -179,6 +179,30 @@ TEXT: dict = {
     "h.answer_why": "the answer to \"{question}\" was {answer}",
     "yes": "yes",
     "no": "no",
+    # ------------------------------------------------------------------ computed facts (evidence.Evidence.fact)
+    # What casekit worked out from the case's lines. The English one is also Evidence.detail,
+    # what cue matching and the weights read, whatever the case's language.
+    "fact.lacks": "{affected} lacks `{item}` that {healthy} has (same command: `{command}`)",
+    "fact.present": "present for {healthy}, absent for {affected}",
+    "fact.only": "present for {affected} only, not for {other}",
+    "fact.limit": "usage {usage} {unit} against a limit of {limit} {unit} ({pct}%), line {line}",
+    "fact.quota": "usage {usage} {unit} against a quota of {limit} {unit} ({pct}%), line {line}",
+    "fact.quota_count": "usage {usage} against a quota of {limit} ({pct}%), line {line}",
+    "fact.timeouts": "timeouts on the two sides differ: {short} s here against {long} s in `{other}` (line {line}); "
+                     "the side with the shorter timeout closes the connection first",
+    "fact.affected_resource": "the affected resource",  # a resource the command does not name
+    "fact.affected_one": "the affected one",
+    "fact.healthy_resource": "the healthy resource",
+    "fact.healthy_one": "the healthy one",
+    "fact.other": "the other",
+    "fact.unit": {"mib": "mib", "vcpus": "vcpus", "cores": "cores", "connections": "connections", "files": "files",
+                  "requests": "requests", "tasks": "tasks", "pods": "pods", "threads": "threads"},
+    # why a line of the case rules a hypothesis out, one key per rule of cues.CONTRADICTIONS
+    "against.timeout": "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)",
+    "against.works_elsewhere": "the same service works from elsewhere, so it is up: the difference is on the affected side",
+    "against.denied": "an explicit denial shows the request reached the service",
+    "against.no_provider_event": "the provider's health view shows no event for these resources",
+    "against.no_app_change": "the customer reports no application change (same version)",
 
     # ------------------------------------------------------------------ summary and notes (draft)
     "s.none": "No retrieved source supports an assessment of this case: the closest ({refs}) are not similar "
@@ -288,4 +312,37 @@ TEXT: dict = {
     "form.evidence_for": "evidence for",
     "form.evidence_against": "evidence against",
     "form.none": "none",
+    # the form's fields and buttons, by the SoapApp attribute that shows them
+    "form.label": {"title": "Title", "case_id": "Case id", "report": "Reports", "impact": "Impact", "started": "Started",
+                   "tz": "Timezone", "resources": "Resources", "industry": "Industry", "severity": "Severity",
+                   "service": "Service", "need": "Needs", "logs": "Logs", "metrics": "Metrics", "path": "Case file",
+                   "b_load": "Load", "b_save": "Save case file", "b_similar": "Find similar cases",
+                   "b_draft": "Draft assessment", "b_export": "Export documents", "export_dir": "Export to",
+                   "log_kind": "Kind", "log_text": "Entry", "log_at": "At", "b_log": "Add to log", "answer_text": "Answer",
+                   "b_answer": "Answer"},
+    "form.placeholder": {"report": "What the customer reports, in their words",
+                         "need": "a fix, a workaround, a root-cause report",
+                         "logs": "Paste logs, command output, error messages",
+                         "log_text": "what was seen, done, agreed or handed over",
+                         "log_at": "now, or 2026-03-02 14:40 +08:00",
+                         "answer_text": "free text, e.g. no, nothing changed on Friday"},
+    "partly": "partly",  # an offered answer (next_question.answers), as its button reads; 'yes' and 'no' above
+    "form.answer_tip": "answer '{word}' (logged, then re-drafted)",
+    "form.cite_tip": "open source {sid}",
+    "form.click_citation": "Click a citation [n] to see its source.",
+    "form.no_signs": "No signs yet: paste logs or errors above.",
+    "form.similar": "Similar past cases",
+    "form.no_log": "No log entries yet.",
+    "form.answers": "(answers: {question})",
+    "form.not_saved": "(not saved yet)",
+    "form.redacted": "Redacted in this draft ({n}; local only, never saved)",
+    "form.step": {"searching": "searching", "loading": "loading", "drafting": "drafting", "rendering": "rendering"},
+    "form.loaded": "Loaded {case_id}.",
+    "form.saved": "Saved {path}.",
+    "form.appended": ("Saved {path}: 1 log entry appended, every other byte kept.",
+                      "Saved {path}: {n} log entries appended, every other byte kept."),  # one, several
+    "form.exported": "Exported {files}",
+    "form.draft_first": "draft the assessment first",
+    "form.answer_first": "draft the assessment first: an answer goes to its next question",
+    "form.type_answer": "type an answer, or click one of the offered answers",
 }
