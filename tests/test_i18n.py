@@ -249,11 +249,10 @@ def facts_written(d) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def zh_quota(drafter, tmp_path_factory):
-    """EVAL-ZT03 (Simplified) with its Fargate vCPU quota written with its unit: 400 vCPU
-    running against a quota of 400 vCPU, computed."""
-    text = ZT03.read_text(encoding="utf-8").replace("- AWS Health：", "- Fargate On-Demand vCPU 配额上限：400 vCPU\n- AWS Health：", 1)
-    return drafter.draft(load_text(tmp_path_factory.mktemp("quota"), "EVAL-ZT03.md", text))
+def zh_quota(drafter):
+    """EVAL-ZT03 (Simplified): 400 vCPU running against the Fargate vCPU quota of 400, which
+    the quota query prints without its unit; computed."""
+    return drafter.draft(load_cases(ZT03)[0])
 
 
 def test_a_computed_fact_reads_in_the_case_language(zh, zh_quota, en):
@@ -262,8 +261,8 @@ def test_a_computed_fact_reads_in_the_case_language(zh, zh_quota, en):
     while the reasoning reads the same English fact as before."""
     assert zh_quota.language == "zh-Hans"
     limit = [e for e in zh_quota.evidence if e.kind == "limit" and e.fact]
-    assert limit and limit[0].detail == "usage 400 vcpus against a limit of 400 vcpus (100%), line 25"  # what cues read
-    assert limit[0].detail_in(catalogue("zh-Hans")) == "用量 400 vCPU，对照第 25 行的上限 400 vCPU（100%）"
+    assert limit and limit[0].detail == "usage 400 vcpus against a quota of 400 vcpus (100%), line 17"  # what cues read
+    assert limit[0].detail_in(catalogue("zh-Hans")) == "用量 400 vCPU，对照第 17 行的配额 400 vCPU（100%）"
     english = english_fact_words()
     for d in (zh, zh_quota):
         written = facts_written(d)
@@ -277,7 +276,7 @@ def test_a_computed_fact_reads_in_the_case_language(zh, zh_quota, en):
             if e.fact:
                 assert inline(e.detail) not in docs, e.detail
     assert not {c for t in facts_written(zh_quota) for c in without_quotes(t) if c in HANT_ONLY}
-    assert "用量 400 vCPU，对照第 25 行的上限 400 vCPU（100%）" in render_assessment(zh_quota)
+    assert "用量 400 vCPU，对照第 17 行的配额 400 vCPU（100%）" in render_assessment(zh_quota)
     # an English draft writes the English fact, as before
     assert [e["detail"] for e in en.to_dict()["evidence"] if "detail" in e] == [e.detail for e in en.evidence if e.fact]
     assert any(" lacks `" in e.detail for e in en.evidence)

@@ -205,7 +205,7 @@ def test_a_quota_fully_used_outweighs_the_container_words_around_it(drafter):
     d = drafter.draft(load_cases(ROOT / "eval" / "cases" / "tune" / "EVAL-ZT03.md")[0])
     top = d.hypotheses[0]
     assert (top.layer, top.side) == ("capacity", "customer")
-    assert any("quota of 400 vcpus (100%)" in (e.get("detail") or "") for e in top.evidence_for)
+    assert any("的配额 400 vCPU（100%）" in (e.get("detail") or "") for e in top.evidence_for)  # written in the case language
 
 
 # --------------------------------------------------------------------------- the case log
