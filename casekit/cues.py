@@ -185,6 +185,8 @@ ZH: dict[str, tuple[str, ...]] = {
     "no_app_change": ("(?:程式碼|程式|代碼|應用程式|應用)(?:都)?(?:沒有|沒|未)(?:任何)?(?:改|變|動|更新|修改|變更)",
                       "沒有(?:任何)?(?:程式碼|程式|代碼|應用)?的?(?:變更|修改|改動|更動)", "其他都沒(?:有)?(?:改|變|動)",
                       "(?:同一個?|相同的?|一樣的?)(?:映像檔?|鏡像|版本|標籤|程式|代碼|image|tag|version|build)"),
+    "no_throttling": ("沒有(?:任何)?(?:被)?(?:限流|節流)", "無(?:限流|節流)", "未(?:被)?(?:限流|節流)"),
+    "same_change_fine": ("(?:同一份|同一個|同樣的|相同的?)[^。；]{0,16}?(?:變更|設定|配置|部署|版本)[^。；]{0,60}?(?:正常|沒有問題|沒問題|不受影響)",),
     # questions the case already answers (casekit.reason.QUESTIONS)
     "answered_direct_check": ("連線逾時", "連接逾時", "連線超時", "連接超時", "拒絕連線", "連線被拒", "連接被拒", "無法連線",
                               "無法連接", "連不上"),
@@ -306,6 +308,14 @@ CONTRADICTIONS: list[tuple[Rx, object, str]] = [
          ZH["no_app_change"]),
      lambda layer, side, lead: layer == "application",
      "against.no_app_change"),
+    (cue(r"(?i)\b(?:throttl\w*|ThrottledRequests|Throttles)\b[^.;,，；。]{0,12}?(?:\bis\b|\bare\b|\bat\b|=|:|：|為|为|是)\s*0(?![\d.])|"
+         r"\bno throttl\w*", ZH["no_throttling"]),
+     lambda layer, side, lead: layer == "capacity",
+     "against.no_throttling"),
+    (cue(r"(?i)\bsame (?:change|config\w*|deploy\w*|policy|release)\b[^.;]{0,80}?\b(?:works?|fine|normal\w*|healthy|unaffected)\b",
+         ZH["same_change_fine"]),
+     lambda layer, side, lead: layer == "application",
+     "against.same_change_fine"),
 ]
 
 # How a side and a layer read in a sentence: casekit.text (per language); the English kept here for callers.

@@ -55,6 +55,21 @@ def test_timeline_finds_the_change_before_the_onset():
     assert any("0.0.0.0/0" in (r["detail"] or "") for r in table["differences"])
 
 
+def test_no_throttling_rules_out_capacity_and_the_same_change_working_elsewhere_rules_out_the_change():
+    from casekit import cues
+    rules = {why: (rx, applies) for rx, applies, why in cues.CONTRADICTIONS}
+    rx, applies = rules["against.no_throttling"]
+    for line in ("Lambda Throttles 為 0，Duration p99 從 180 ms 升到 9.4 s", "ThrottledRequests: 0", "no throttling on the table"):
+        assert rx.search(line), line
+    assert not rx.search("ThrottledRequests: 0.5k per minute") and not rx.search("Throttles 為 120")
+    assert applies("capacity", "customer", "") and not applies("network", "customer", "")
+    rx, applies = rules["against.same_change_fine"]
+    assert rx.search("同一份 IAM 變更在 07:35 也套用到 us-west-2 的同一套堆疊，那邊的打卡從早上到現在都正常")
+    assert rx.search("The same config change was rolled out to eu-west-1, which works normally")
+    assert not rx.search("同一份 IAM 變更在 07:35 也套用到 us-west-2，那邊也一直失敗")
+    assert applies("application", "customer", "") and not applies("provider", "provider", "")
+
+
 def test_a_cloudtrail_call_that_changes_something_is_the_change_before_the_onset():
     lines = ["- CloudTrail：`2026-05-21T07:58:14Z AssociateDhcpOptions dhcpOptionsId=dopt-1 userName=netops`",
              "- CloudTrail：`2026-05-21T07:59:02Z DescribeInstances userName=monitor`"]

@@ -203,6 +203,8 @@ TEXT: dict = {
     "against.denied": "an explicit denial shows the request reached the service",
     "against.no_provider_event": "the provider's health view shows no event for these resources",
     "against.no_app_change": "the customer reports no application change (same version)",
+    "against.no_throttling": "the case shows no throttling: the limit is not reached",
+    "against.same_change_fine": "the same change runs fine elsewhere, so the change alone does not explain the failure",
 
     # ------------------------------------------------------------------ summary and notes (draft)
     "s.none": "No retrieved source supports an assessment of this case: the closest ({refs}) are not similar "

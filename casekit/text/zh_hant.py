@@ -190,6 +190,8 @@ TEXT: dict = {
     "against.denied": "明確的拒絕表示請求已經到達服務",
     "against.no_provider_event": "供應商的健康狀態檢視沒有顯示這些資源的任何事件",
     "against.no_app_change": "客戶表示應用程式沒有變更（相同版本）",
+    "against.no_throttling": "本案顯示沒有限流：並未達到上限",
+    "against.same_change_fine": "同樣的變更在其他地方運作正常，單憑這個變更無法解釋故障",
 
     "s.none": "沒有任何檢索到的來源能支持對本案的評估：最接近的（{refs}）相似度不足（相似度 {best}），"
               "本案自身的資料也沒有指向任何一層。請先收集缺少的資訊再擬稿。",
