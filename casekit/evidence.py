@@ -196,6 +196,18 @@ _HEAP = re.compile(r"-Xmx(\d+)([kKmMgG])\b")
 _LIMIT_THEN = Rx(r"^\s*(?:[:=]|is|of|at|為|是)?\s*$")  # between a limit word and its number: 'limit: 4GiB', '上限 4GiB'
 
 
+_K8S_MEMORY = Rx(r"(?i)\d\s*(?:Mi|Gi|Ki)\b")
+
+
+def _millicores(t: str, at: int) -> bool:
+    """'500m' is Kubernetes millicores after 'cpu', a request or a limit, or beside memory written as
+    Mi/Gi ('498m 203Mi'); after 'mem' and elsewhere 'm' is Docker's MiB ('--memory 512m')."""
+    before = t[max(0, at - 24):at].lower()
+    if "mem" in before:
+        return False
+    return any(w in before for w in ("cpu", "core", "request", "limit")) or bool(_K8S_MEMORY.search(t))
+
+
 def _quantities(text: str, limit_first: bool = False) -> list[tuple[float, str]]:
     """(value, unit) pairs; a range '505-512 MiB' counts as its upper end, -Xmx448m as 448 MiB.
     `limit_first`: a quantity written right after the line's limit word comes first
@@ -203,7 +215,8 @@ def _quantities(text: str, limit_first: bool = False) -> list[tuple[float, str]]
     t = normalize_text(_RANGE.sub("", text))
     out = []
     for m in cues.QUANTITY.finditer(t):
-        unit = _UNIT.get(m.group(2).lower(), m.group(2).lower())
+        unit = "mcpu" if m.group(2).lower() == "m" and _millicores(t, m.start()) else \
+            _UNIT.get(m.group(2).lower(), m.group(2).lower())
         value = float(m.group(1)) * _SCALE.get(unit, 1.0)
         out.append((m.start(), value, "mib" if unit in _SCALE else unit))
     for m in _HEAP.finditer(text):

@@ -93,6 +93,19 @@ def test_limits_against_usage_and_timeouts_on_both_sides():
     assert both and "keepAliveTimeout" in both[0].text and "5 s here against 60 s" in both[0].detail
 
 
+def test_kubernetes_millicores_are_cpu_and_docker_m_is_memory():
+    text = "\n".join([
+        '{"limits":{"cpu":"500m","memory":"512Mi"},"requests":{"cpu":"250m","memory":"256Mi"}}',
+        "pricing-api-7c5d8f9b6-2xkqz   498m         203Mi",
+        "memory limit: 512m",
+        "docker stats: 505m used",
+    ])
+    limit = [(e.line, e.detail) for e in extract(text) if e.kind == "limit" and e.origin == "inferred"]
+    assert (2, "usage 498 millicores against a limit of 500 millicores (100%), line 1") in limit
+    assert (4, "usage 505 mib against a limit of 512 mib (99%), line 3") in limit
+    assert not [d for _, d in limit if "512 mib (" in d and "millicores" in d]
+
+
 def test_a_service_quota_printed_without_unit_is_a_limit_the_usage_reaches():
     # the query prints the quota's name and a bare number; the vCPUs come from the name
     text = "\n".join([

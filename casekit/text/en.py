@@ -195,7 +195,7 @@ TEXT: dict = {
     "fact.healthy_resource": "the healthy resource",
     "fact.healthy_one": "the healthy one",
     "fact.other": "the other",
-    "fact.unit": {"mib": "mib", "vcpus": "vcpus", "cores": "cores", "connections": "connections", "files": "files",
+    "fact.unit": {"mib": "mib", "mcpu": "millicores", "vcpus": "vcpus", "cores": "cores", "connections": "connections", "files": "files",
                   "requests": "requests", "tasks": "tasks", "pods": "pods", "threads": "threads"},
     # why a line of the case rules a hypothesis out, one key per rule of cues.CONTRADICTIONS
     "against.timeout": "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)",

@@ -183,7 +183,7 @@ TEXT: dict = {
     "fact.healthy_resource": "正常的資源",
     "fact.healthy_one": "正常的那一個",
     "fact.other": "另一個",
-    "fact.unit": {"mib": "MiB", "vcpus": "vCPU", "cores": "核", "connections": "個連線", "files": "個檔案",
+    "fact.unit": {"mib": "MiB", "mcpu": "毫核", "vcpus": "vCPU", "cores": "核", "connections": "個連線", "files": "個檔案",
                   "requests": "個請求", "tasks": "個任務", "pods": "個 Pod", "threads": "個執行緒"},
     "against.timeout": "逾時表示沒有收到任何回應；授權失敗會立即回應，例如 AccessDenied 或 403",
     "against.works_elsewhere": "同一個服務從其他地方可以正常使用，表示服務本身正常：差異在受影響的一端",
