@@ -12,6 +12,7 @@ Pure functions, bounded work: at most MAX_LINES lines are read.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
@@ -61,7 +62,7 @@ class Evidence:
         engineer logged as a check's result (the newest facts of the case)."""
         return KIND_WEIGHT.get(self.kind, 0.5) + (1.0 if self.origin == "inferred" or self.section == "Log" else 0.0)
 
-    @property
+    @functools.cached_property
     def detail(self) -> str:
         """What was computed, in English whatever the case's language: cue matching and the
         weights read it, so the reasoning is the same in every language."""
@@ -71,9 +72,15 @@ class Evidence:
         """What was computed as a sentence of `t`'s language (what documents and the JSON show); '' for a plain line."""
         return t.fill(self.fact, self.values) if self.fact else ""
 
-    @property
+    @functools.cached_property
     def layers(self) -> dict[str, int]:
+        """The layers the line's words point at, its command's included (read once: the line is frozen)."""
         return cues.layers_of(f"{self.context} {self.text} {self.detail}")
+
+    @functools.cached_property
+    def own_layers(self) -> dict[str, int]:
+        """The layers the line's own words point at, without its command's."""
+        return cues.layers_of(f"{self.text} {self.detail}")
 
     def to_dict(self, t: Catalogue = EN) -> dict:
         """The evidence as the draft JSON holds it, its `detail` in `t`'s language (the case's)."""
@@ -240,23 +247,16 @@ def _bare(text: str) -> list[float]:
     return [float(m.group(0).replace(",", "")) for m in _BARE.finditer(normalize_text(text))]
 
 
-def _quota_values(lines: list[tuple[int, str, str]]) -> list[tuple[int, str, str, tuple[float, str]]]:
+def _quota_values(blocks: list[tuple[str, int, list[tuple[int, str]]]]) -> list[tuple[int, str, str, tuple[float, str]]]:
     """A service quota printed without its unit ('["Running On-Demand Standard ... instances", 256.0]'):
     the value is the last number the query prints; EC2 and Fargate quotas count vCPUs, others
     stay unitless and meet only their AWS/Usage metric."""
-    out, i = [], 0
-    while i < len(lines):
-        ctx = lines[i][2]
-        j = i
-        while j < len(lines) and lines[j][2] == ctx:
-            j += 1
-        group = lines[i:j]
-        if _QUOTA_QUERY.search(ctx):
-            values = [(n, t, v) for n, t, _ in group for v in _bare(t)]
-            if values:
-                n, t, v = values[-1]
-                out.append((n, t, ctx, (v, "vcpus" if _PER_VCPU.search(" ".join(t for _, t, _ in group)) else "")))
-        i = j
+    out = []
+    for cmd, _, rows in blocks:
+        values = [(n, t, v) for n, t in rows for v in _bare(t)] if _QUOTA_QUERY.search(cmd) else []
+        if values:
+            n, t, v = values[-1]
+            out.append((n, t, cmd, (v, "vcpus" if _PER_VCPU.search(" ".join(t for _, t in rows)) else "")))
     return out
 
 
@@ -269,23 +269,23 @@ def _usage(text: str, ctx: str, unit: str) -> list[tuple[float, str]]:
     return got
 
 
-def _limits(lines: list[tuple[int, str, str]]) -> list[Evidence]:
+def _limits(lines: list[tuple[int, str, str]], blocks: list[tuple[str, int, list[tuple[int, str]]]]) -> list[Evidence]:
     """A limit against usage that reaches it: '512Mi limit' and 'usage 509Mi'."""
     limits = [(n, t, ctx, q) for n, t, ctx in lines if cues.LIMIT.search(f"{t} {ctx}")
               for q in _quantities(t, limit_first=True)[:1]]
-    limits += [q for q in _quota_values(lines) if q[0] not in {x[0] for x in limits}]
+    limits += [q for q in _quota_values(blocks) if q[0] not in {x[0] for x in limits}]
     out = []
     for n, t, ctx, (lv, unit) in limits:
         if lv <= 0 or unit in ("%", "s", "ms", "min"):
             continue
-        what = "quota" if _QUOTA.search(f"{t} {ctx}") else "limit"  # an account's quota is capacity, not a cgroup
+        # an account's quota is capacity, not a cgroup's limit; a quota may be a bare count
+        fact = ("fact.quota" if unit else "fact.quota_count") if _QUOTA.search(f"{t} {ctx}") else "fact.limit"
         for m, u, uctx in lines:
             is_limit = bool(cues.LIMIT.search(f"{u} {uctx}")) and not _USAGE_METRIC.search(f"{u} {uctx}")
             for v, uu in _usage(u, uctx, unit):
                 if uu == unit and (m != n or len(_quantities(u)) > 1) and 0.85 * lv <= v <= 1.5 * lv \
                         and (v != lv or not is_limit):
                     pct = round(100 * v / lv)
-                    fact = "fact.limit" if what == "limit" else "fact.quota" if unit else "fact.quota_count"
                     out.append(Evidence(_clip(u), "limit", m, "inferred", context=uctx, fact=fact,
                                         values=(("usage", f"{v:g}"), ("unit", Term("fact.unit", unit)),
                                                 ("limit", f"{lv:g}"), ("pct", pct), ("line", n))))
@@ -378,7 +378,7 @@ def extract(text: str, tz: str | None = None, year: int | None = None, affected:
                                   f"{context} {label}".strip() if label and not norm.rstrip().endswith(":") else context))
     if origin == "observed":
         found += _diffs(blocks, affected or set())
-        found += _limits(plain)
+        found += _limits(plain, blocks)
         found += _timeouts(plain)
     seen, out = set(), []
     for e in sorted(found, key=lambda e: (-e.weight, e.line or 0)):

@@ -87,8 +87,7 @@ def evidence_profile(evidence: list[Evidence]) -> dict[str, float]:
     prof = {layer: 0.0 for layer in cues.LAYER_CUES}
     told: set[tuple[str, str]] = set()  # a command's words count once, not once per line it printed
     for e in evidence:
-        own = cues.layers_of(f"{e.text} {e.detail}")
-        layers = e.layers
+        own, layers = e.own_layers, e.layers
         hits = sum(layers.values())
         for layer, n in layers.items():
             if layer in own or (e.context, layer) not in told:
@@ -154,9 +153,10 @@ class Judged:
     direct: bool = False  # a strong line of this case points at this layer
 
 
-def _candidates(sources: list[Source], evidence: list[Evidence], relevant: bool) -> dict[tuple[str, str], Judged]:
+def _candidates(sources: list[Source], prof: dict[str, float], relevant: bool) -> dict[tuple[str, str], Judged]:
     """(layer, side) candidates: from past cases and documents when retrieval is relevant,
-    and from this case's evidence alone when it points strongly at a layer no case covers."""
+    and from this case's evidence alone (`prof`, its evidence profile) when it points strongly
+    at a layer no case covers."""
     groups: dict[tuple[str, str], Judged] = {}
     if relevant:
         for src in sources:
@@ -167,7 +167,6 @@ def _candidates(sources: list[Source], evidence: list[Evidence], relevant: bool)
             g = groups.setdefault((layer, side), Judged(layer, side, [], [], 0.0))
             g.cases.append(src)
             g.retrieval = max(g.retrieval, src.score) + 0.25 * min(g.retrieval, src.score)
-    prof = evidence_profile([e for e in evidence if e.origin != "reported"])
     strong = sorted(((v, k) for k, v in prof.items() if v >= 6.0), reverse=True)[:2]
     for v, layer in strong:
         if not any(k[0] == layer for k in groups):
@@ -227,11 +226,11 @@ def hypotheses(case: Case, sources: list[Source], full_text: dict[str, str], evi
                said: list[Evidence], tl: Timeline, cite_evidence, relevant: bool, top: int = 4) -> list[Hypothesis]:
     """Ranked hypotheses: candidates from past cases and documents, judged by this case's
     evidence. `cite_evidence(e)` returns the source id of an evidence line (adding it)."""
-    groups = _candidates(sources, evidence, relevant)
-    if not groups:
-        return []
     observed = [e for e in evidence if e.origin != "reported"]
     prof = evidence_profile(observed)
+    groups = _candidates(sources, prof, relevant)
+    if not groups:
+        return []
     total = sum(prof.values()) or 1.0
     best_retrieval = max((g.retrieval for g in groups.values()), default=0.0) or 1.0
     answers = answered(case)
