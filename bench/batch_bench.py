@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from casekit.paths import index_dir
+from casekit import default_index_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=8)
     ap.add_argument("--no-ray", action="store_true")
     args = ap.parse_args()
-    args.index_dir = str(index_dir(args.index_dir))
+    args.index_dir = str(default_index_dir(args.index_dir))
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"
         src.mkdir()

@@ -14,10 +14,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from casekit.case import load_cases
-from casekit.draft import Drafter, redacted_case
-from casekit.evaluate import labelled_cases
-from casekit.signs import extract
+from casekit import Drafter, labelled_cases, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,9 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def measure(drafter: Drafter, labels: list[dict]) -> list[tuple[str, bool, float, bool]]:
     rows = []
     for lab in labels:
-        case, _ = redacted_case(load_cases(lab["path"])[0], {})
-        signs = extract(case.objective, tz=case.timezone)
-        best, shared = drafter.relevance(case, signs)
+        best, shared = drafter.relevance(load_cases(lab["path"])[0])
         rows.append((lab["id"], lab.get("topic", "on") != "off", best, shared))
     return rows
 

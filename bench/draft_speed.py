@@ -13,7 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
-from casekit.paths import index_dir
+from casekit import Drafter, default_index_dir, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,14 +23,9 @@ def main() -> None:
     ap.add_argument("--index-dir", default=None, help="default: $CASEKIT_INDEX_DIR or ./.casekit/index")
     ap.add_argument("--model", default=None)
     args = ap.parse_args()
-    args.index_dir = str(index_dir(args.index_dir))
+    args.index_dir = str(default_index_dir(args.index_dir))
 
     from llama_cpp import Llama, LlamaGrammar
-
-    from casekit.case import load_cases
-    from casekit.draft import Drafter
-    from casekit.llm import schema
-    from casekit.models import llm_threads
 
     cases = [load_cases(p)[0] for p in sorted((ROOT / "examples" / "inbox").glob("NEW-00*.md"))[:8]]
     t = time.perf_counter()
@@ -47,24 +42,22 @@ def main() -> None:
     model = w.load()
     tok_ck, tok_raw = [], []
     for _ in range(3):
-        from casekit.llm import Timing
-
-        tm = Timing()
-        w.rewrite(stmt, srcs, tm)
-        tok_ck.append(tm.generated_tokens / tm.generate_seconds)
-    raw = Llama(model_path=str(drafter.model_path), n_ctx=4096, n_threads=llm_threads(), n_threads_batch=llm_threads(),
-                seed=0, verbose=False)
-    from casekit.llm import SYSTEM, format_prompt, SOURCE_CHARS
-
-    ids = sorted(srcs, key=lambda s: int(s[1:]))
-    user = (f"Statement 1: {stmt[0]['text']}\n\nSources:\n" + "\n".join(f"{i}: {' '.join(srcs[i].split())[:SOURCE_CHARS]}" for i in ids)
-            + "\n\nReply in JSON with the rewritten text of each statement and the ids of the sources it uses.")
-    prefix, rest = format_prompt(w.kind, SYSTEM, "")
-    tokens = raw.tokenize((prefix + user + rest).encode(), add_bos=True, special=True)
+        w.rewrite(stmt, srcs)
+        tok_ck.append(w.timing.generated_tokens / w.timing.generate_seconds)
+    threads = model.n_threads  # as casekit loaded it
+    raw = Llama(model_path=str(drafter.model_path), n_ctx=4096, n_threads=threads, n_threads_batch=threads, seed=0,
+                verbose=False)
+    prompt, ids = w.prompt(stmt, srcs)  # the very prompt casekit sends
+    tokens = raw.tokenize(prompt.encode(), add_bos=True, special=True)
+    grammar = {"type": "object", "required": ["statements"], "properties": {"statements": {
+        "type": "array", "minItems": 1, "maxItems": 1, "items": {
+            "type": "object", "required": ["text", "citations"], "properties": {
+                "text": {"type": "string"},
+                "citations": {"type": "array", "items": {"type": "string", "enum": ids}, "minItems": 1, "maxItems": 3}}}}}}
     for _ in range(3):
         raw.reset()
         raw.eval(tokens)
-        g = LlamaGrammar.from_json_schema(json.dumps(schema(1, ids)), verbose=False)
+        g = LlamaGrammar.from_json_schema(json.dumps(grammar), verbose=False)
         t = time.perf_counter()
         out = raw.create_completion(tokens, max_tokens=140, temperature=0.0, top_k=1, seed=0, grammar=g)
         tok_raw.append(out["usage"]["completion_tokens"] / (time.perf_counter() - t))
@@ -73,11 +66,11 @@ def main() -> None:
     del raw
 
     # 2. KV prefix reuse: prompt processing with the cached prefix vs from scratch
-    w._prefix = None
-    tm1 = Timing()
-    w.rewrite(stmt, srcs, tm1)
-    tm2 = Timing()
-    w.rewrite(stmt, srcs, tm2)
+    w._prefix = None  # forget the cached prefix state
+    w.rewrite(stmt, srcs)
+    tm1 = w.timing
+    w.rewrite(stmt, srcs)
+    tm2 = w.timing
     print(f"prompt processing: first {tm1.prompt_seconds:.2f} s (prefix evaluated), second {tm2.prompt_seconds:.2f} s "
           f"(prefix restored), ratio {tm2.prompt_seconds / tm1.prompt_seconds:.2f}")
 

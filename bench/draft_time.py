@@ -11,7 +11,7 @@ import statistics
 import time
 from pathlib import Path
 
-from casekit.paths import index_dir
+from casekit import Drafter, default_index_dir, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,17 +34,15 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--no-prose-run", action="store_true", help="skip the run with prose")
     args = ap.parse_args()
-    from casekit.case import load_cases
-    from casekit.draft import Drafter
 
     cases = [load_cases(p)[0] for p in sorted((ROOT / "examples" / "inbox").glob("NEW-*.md"))]
-    plain = Drafter(str(index_dir(args.index_dir)), model=args.model)
+    plain = Drafter(str(default_index_dir(args.index_dir)), model=args.model)
     t0, s0 = run(plain, cases)
     m0 = statistics.median(t0)
     print(f"{len(cases)} cases, warm; default draft (prose {'on' if plain.prose else 'off'}): median {m0:.3f} s, "
           f"max {max(t0):.3f} s; steps {', '.join(f'{k} {v:.3f}' for k, v in s0.items())}")
     if not args.no_prose_run:
-        prose = Drafter(str(index_dir(args.index_dir)), model=args.model, prose=True)
+        prose = Drafter(str(default_index_dir(args.index_dir)), model=args.model, prose=True)
         t1, s1 = run(prose, cases)
         m1 = statistics.median(t1)
         print(f"with prose by the model: median {m1:.3f} s, max {max(t1):.3f} s; steps "

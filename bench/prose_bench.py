@@ -14,7 +14,7 @@ import json
 import time
 from pathlib import Path
 
-from casekit.paths import index_dir
+from casekit import Drafter, default_index_dir, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,13 +30,11 @@ def main() -> None:
     ap.add_argument("--models", default="smollm2,gemma3-270m")
     ap.add_argument("--limit", type=int, default=20)
     args = ap.parse_args()
-    from casekit.case import load_cases
-    from casekit.draft import Drafter
 
     labels = [json.loads(x) for x in (ROOT / "eval/cases/labels.jsonl").read_text().splitlines()]
     cases = [load_cases(ROOT / "eval/cases/heldout" / f"{d['id']}.md")[0]
              for d in labels if d["split"] == "heldout" and d["topic"] == "on"][: args.limit]
-    base = Drafter(str(index_dir(args.index_dir)), prose=False)
+    base = Drafter(str(default_index_dir(args.index_dir)), prose=False)
     t = time.perf_counter()
     for c in cases:
         base.draft(c)
@@ -44,7 +42,7 @@ def main() -> None:
     print(f"{len(cases)} held-out cases; deterministic draft: {base_s:.2f} s per case (baseline)")
     print(f"{'model':<36}{'tried':>6}{'accepted':>9}{'not a copy':>11}{'s/case':>8}{'x baseline':>11}")
     for model in args.models.split(","):
-        d = Drafter(str(index_dir(args.index_dir)), model=model, prose=True)
+        d = Drafter(str(default_index_dir(args.index_dir)), model=model, prose=True)
         d.draft(cases[0])  # load the model and prime the prompt prefix
         tried = accepted = fresh = 0
         reasons: dict[str, int] = {}

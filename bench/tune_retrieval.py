@@ -14,8 +14,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from casekit import index as index_mod
-from casekit.evaluate import evaluate, load_queries
+from casekit import Index, evaluate_retrieval, load_queries
 
 ROOT = Path(__file__).resolve().parent.parent / "eval" / "retrieval"
 TUNE = {"core": ROOT, "extra-en": ROOT / "tune-extra" / "en.jsonl", "extra-zh": ROOT / "tune-extra" / "zh.jsonl"}
@@ -25,7 +24,7 @@ HELD = {"held-en": ROOT / "heldout" / "en.jsonl", "held-zh": ROOT / "heldout" / 
 def score(idx, sets, **cfg):
     out = {}
     for name, qs in sets.items():
-        r = evaluate(idx, qs, k=10, **{k: v for k, v in cfg.items() if k.endswith("_weight")})
+        r = evaluate_retrieval(idx, qs, k=10, **cfg)
         out[name] = (r.metrics["hybrid"]["recall@5"], r.lanes, r.metrics["dense"]["recall@5"], r.metrics["bm25"]["recall@5"])
     return out
 
@@ -36,14 +35,13 @@ def main() -> None:
     ap.add_argument("--dense-weights", default="0.5,1,2,3", help="dense:BM25 weights to try (BM25 is 1)")
     ap.add_argument("--per-file", default="1,2,3", help="caps on sections of one document to try")
     args = ap.parse_args()
-    idx = index_mod.Index.open(args.index_dir)
+    idx = Index.open(args.index_dir)
     tune = {n: load_queries(p) for n, p in TUNE.items()}
     held = {n: load_queries(p) for n, p in HELD.items()}
     results = []
     grid = itertools.product([float(x) for x in args.dense_weights.split(",")], [int(x) for x in args.per_file.split(",")])
     for dw, per_file in grid:
-        index_mod.MAX_PER_FILE = per_file
-        s = score(idx, tune, dense_weight=dw, bm25_weight=1.0)
+        s = score(idx, tune, dense_weight=dw, bm25_weight=1.0, max_per_file=per_file)
         n = sum(len(q) for q in tune.values())
         obj = sum(len(tune[k]) * (v[0] + v[1]) / 2 for k, v in s.items()) / n
         results.append((obj, dw, per_file))
@@ -51,9 +49,8 @@ def main() -> None:
               "  ".join(f"{k} R@5 {v[0]:.3f} lanes {v[1]:.3f}" for k, v in s.items()), flush=True)
     obj, dw, per_file = max(results)
     print(f"\nchosen on tuning queries: dense:bm25 {dw}:1, per-file cap {per_file} (objective {obj:.3f})")
-    index_mod.MAX_PER_FILE = per_file
     for name, sets in (("tuning", tune), ("held-out", held)):
-        for k, v in score(idx, sets, dense_weight=dw, bm25_weight=1.0).items():
+        for k, v in score(idx, sets, dense_weight=dw, bm25_weight=1.0, max_per_file=per_file).items():
             print(f"{name:<9} {k:<9} dense R@5 {v[2]:.3f}  bm25 R@5 {v[3]:.3f}  hybrid R@5 {v[0]:.3f}  lanes {v[1]:.3f}")
 
 

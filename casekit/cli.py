@@ -63,7 +63,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_log(args) -> int:
-    from .case import append_log, check_log_args, draft_next_question
+    from .case import append_log, check_log_args
+    from .draft import draft_next_question
 
     kind = args.kind or ("reported" if args.answer else "observed")
     check_log_args(args.case, args.text, kind)
@@ -88,7 +89,7 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from .build import build_index
+    from .retrieval.build import build_index
 
     roots = paths.corpus_paths(args.paths)
     stats = build_index(roots, index_dir(args), progress=not args.quiet, on_error=_err)
@@ -97,7 +98,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from .index import LANE_NAMES, Index
+    from .retrieval.index import LANE_NAMES, Index
 
     index = Index.open(index_dir(args))
     if args.flat or args.kind:
@@ -121,8 +122,8 @@ def cmd_search(args) -> int:
 
 def cmd_draft(args) -> int:
     from .case import parse_path
-    from .draft import Drafter
-    from .render import write_draft
+    from .documents import write_draft
+    from .draft import Drafter, previous_draft
 
     out = paths.output_dir(args.out) if args.out else None
     drafter = Drafter(index_dir(args), model=args.model, seed=args.seed)
@@ -133,7 +134,7 @@ def cmd_draft(args) -> int:
             _err(str(e))
             status = 2
         for case in cases:
-            draft = drafter.draft(case)
+            draft = drafter.draft(case, previous=previous_draft(out if args.out else None, case.id))
             if args.out:
                 written = write_draft(draft, out)
                 if not args.json:
@@ -141,7 +142,7 @@ def cmd_draft(args) -> int:
             if args.json:
                 print(json.dumps(draft.to_dict(), ensure_ascii=False, sort_keys=False))
             elif not args.out:
-                from .render import render_assessment
+                from .documents.render import render_assessment
 
                 print(render_assessment(draft))
     return status
@@ -177,7 +178,7 @@ def cmd_batch(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .ingest.importer import import_file, parse_set
+    from .retrieval.ingest.importer import import_file, parse_set
 
     written, problems = import_file(Path(args.file), Path(args.out), fmt=args.format, mapping=args.map,
                                     defaults=parse_set(args.set), timezone=args.timezone)

@@ -60,12 +60,12 @@ def report(index_dir: Path, model: str | None = None) -> tuple[dict[str, str], b
         problems.append(str(e))
     if _version("llama-cpp-python") == "not installed":
         problems.append("llama-cpp-python is not installed (make demo installs it)")
-    from .store import MANIFEST
+    from .retrieval.store import MANIFEST
 
     manifest = Path(index_dir) / MANIFEST
     out["index"] = f"{index_dir} ({'present' if manifest.exists() else 'not built yet: casekit index PATH'})"
     if manifest.exists():
-        from .index import Index
+        from .retrieval.index import Index
 
         try:
             idx = Index.open(index_dir)

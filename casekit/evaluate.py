@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .case import decode
-from .embed import embed
+from .retrieval.encoders import embed
 from .errors import InputError
-from .index import Index
+from .retrieval.index import Index
 
 MODES = ("dense", "bm25", "hybrid")
 LANE_K = 3  # what `casekit search` shows per lane
@@ -179,9 +179,8 @@ def labelled_cases(root: Path, split: str) -> list[dict]:
 def evaluate_drafts(drafter, labels: list[dict], split: str = "") -> DraftReport:
     from .case import load_cases
     from .draft import redacted_case
-    from .identifiers import foreign
-    from .reason import case_identifiers
-    from .render import render_escalation, render_reply
+    from .text.identifiers import foreign
+    from .documents.render import render_escalation, render_reply
 
     rows = []
     for lab in labels:
@@ -190,7 +189,7 @@ def evaluate_drafts(drafter, labels: list[dict], split: str = "") -> DraftReport
         top = d.hypotheses[0] if d.hypotheses else None
         got = top.layer if top else "unknown"
         texts = [e["text"] for e in (top.evidence_for if top else [])]
-        mine = case_identifiers(redacted_case(case, {})[0])  # what the draft saw
+        mine = redacted_case(case, {})[0].identifiers()  # what the draft saw
         shown = "\n".join([render_reply(d), render_escalation(d)] + [p["text"] for p in d.plan])
         rows.append({"id": lab["id"], "split": lab["split"], "topic": lab.get("topic", "on"), "want": lab["layer"],
                      "language": "zh" if (d.language or "en").startswith("zh") else "en",

@@ -12,7 +12,7 @@ Everything shown is HTML-escaped.
 
 The case is a living record: the log panel adds entries of any kind, the buttons under the
 next question answer it (re-drafting at once), and the assessment opens with what changed
-since the previous draft (casekit.changes: the draft the form showed before, else the one
+since the previous draft (casekit.draft.living: the draft the form showed before, else the one
 in the export folder). Saving appends the new log entries to the case file, every other
 byte kept, when nothing else in the form was changed.
 """
@@ -28,8 +28,8 @@ import ipywidgets as W
 
 from .case import INDUSTRIES, LOG_KINDS, LOG_SECTION, SEVERITIES, Case, LogEntry, load_cases, write_case
 from .errors import CaseKitError
-from .signs import extract
-from .text import Catalogue, catalogue
+from .evidence.signs import extract
+from .i18n import Catalogue, catalogue
 
 TIMEZONES = ["UTC", "Asia/Taipei", "Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin",
              "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney"]
@@ -93,7 +93,7 @@ class SoapApp:
         self.b_answer.on_click(lambda _: self._guard(self.answer))
         self.logs.observe(lambda _: self._guard(self.update_signs), names="value")
         self.tz.observe(lambda _: self._guard(self.update_signs), names="value")
-        # Headings in the case's language (casekit.text, keys form.*): relabel() sets them.
+        # Headings in the case's language (casekit.i18n, keys form.*): relabel() sets them.
         self.headings = {key: W.HTML() for key in ("form.subjective", "form.objective", "form.signs_found", "form.log",
                                                     "form.assessment", "form.missing", "form.timeline")}
         self.language = "en"
@@ -198,7 +198,7 @@ class SoapApp:
         import copy
 
         from .case import case_from_dict
-        from .lang import section_key
+        from .text.lang import section_key
 
         base = copy.deepcopy(self.base) if self.base else Case(id="x", title="x")
         fields = {**base.fields(), "id": self.case_id.value.strip(), "title": self.title.value.strip(),
@@ -271,7 +271,7 @@ class SoapApp:
         return self._drafter
 
     def find_similar(self) -> list:
-        from .index import Index
+        from .retrieval.index import Index
 
         self._step(1, "searching")
         c = self.case()
@@ -283,13 +283,11 @@ class SoapApp:
         return hits
 
     def run_draft(self):
-        from .changes import changes
-
         self._step(1, "loading")
         d = self.drafter()
         self._step(2, "drafting")
-        draft = d.draft(self.case())
-        draft.changes = changes(self._previous(draft.case_id), draft.to_dict())
+        case = self.case()
+        draft = d.draft(case, previous=self._previous(case.id))
         self.draft = draft
         self._step(3, "rendering")
         self.show_draft()
@@ -297,11 +295,11 @@ class SoapApp:
 
     def _previous(self, case_id: str) -> dict | None:
         """What a new draft is compared with: the draft the form shows, else the exported one."""
-        from .changes import previous_draft
+        from .draft import previous_draft
 
         if self.draft is not None and self.draft.case_id == case_id:
             return self.draft.to_dict()
-        return previous_draft(Path(self.export_dir.value or "out") / f"{case_id}.json")
+        return previous_draft(self.export_dir.value or "out", case_id)
 
     # ------------------------------------------------------------------ the case log
 
@@ -350,7 +348,7 @@ class SoapApp:
         if self.draft is None:
             raise CaseKitError(self.text["form.draft_first"])
         from .fsutil import atomic_write
-        from .render import render_escalation, render_reply, render_worklog, write_draft
+        from .documents import render_escalation, render_reply, render_worklog, write_draft
 
         out = Path(self.export_dir.value or "out")
         files = write_draft(self.draft, out)
@@ -423,7 +421,7 @@ class SoapApp:
 
     def _changes_html(self) -> str:
         """What changed since the previous draft: the same sentence and rows as the Markdown's."""
-        from .render import changes_rows, changes_sentence
+        from .documents.render import changes_rows, changes_sentence
 
         language = self.draft.language
         rows = changes_rows(self.draft.changes, language)
@@ -436,7 +434,7 @@ class SoapApp:
 
     def _is_is_not_html(self) -> str:
         """The draft's is / is-not table (the same rows as the Markdown's)."""
-        from .render import is_is_not_rows
+        from .documents.render import is_is_not_rows
 
         rows, t = is_is_not_rows(self.draft), self.text
         if not rows:
@@ -450,7 +448,7 @@ class SoapApp:
         """Timeline of the case's events (UTC and the customer's timezone) and pasted metrics."""
         import matplotlib.pyplot as plt
 
-        from .timeutil import parse_stamp, zone
+        from .text.time import parse_stamp, zone
 
         self.plots.clear_output()
         c = self.case()

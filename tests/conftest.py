@@ -37,7 +37,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory) -> Path:
     """The shipped corpus, plus every RFC of ../shared when it is there: one real index."""
-    from casekit.index import build_index
+    from casekit.retrieval import build_index
 
     d = tmp_path_factory.mktemp("index")
     paths = [CORPUS]
@@ -53,7 +53,7 @@ def index_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def index(index_dir):
-    from casekit.index import Index
+    from casekit.retrieval import Index
 
     return Index.open(index_dir)
 

@@ -204,7 +204,7 @@ def test_chinese_headings_map_to_the_english_sections_and_are_kept(tmp_path):
     ("Subjective (客觀)", None), ("Notes", None), ("Metrics", None), ("主觀 analysis", None),
 ])
 def test_canonical_section(heading, canonical):
-    from casekit.lang import canonical_section
+    from casekit.text.lang import canonical_section
 
     assert canonical_section(heading) == canonical
 
@@ -216,7 +216,7 @@ def test_json_chinese_section_keys(tmp_path):
 
 
 def test_language_detection():
-    from casekit.lang import detect_language
+    from casekit.text.lang import detect_language
 
     assert detect_language("Players cannot join since 14:00; tasks stay in PENDING.") == "en"
     assert detect_language("客戶反映從下午兩點開始，玩家無法登入遊戲。") == "zh-Hant"

@@ -1,5 +1,5 @@
-"""What changed since the previous draft (the `changes` block of the draft JSON, written by
-`write_draft` for `casekit draft --out` and batch): hypotheses that rose, fell or were ruled
+"""What changed since the previous draft (the `changes` block of the draft JSON, which
+`Drafter.draft(case, previous=...)` fills for `casekit draft --out` and batch): hypotheses that rose, fell or were ruled
 out, the answers logged since, and the rule that keeps a rerun byte-identical. The real
 index, the real MiniLM and the bundled GGUF (the `drafter` fixture), on copies of inbox cases."""
 from __future__ import annotations
@@ -10,9 +10,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from casekit.case import append_log, load_cases
-from casekit.changes import KINDS
-from casekit.reason import QUESTIONS
-from casekit.render import changes_rows, changes_sentence, render_assessment, render_worklog, write_draft
+from casekit.draft import previous_draft
+from casekit.draft.living import KINDS
+from casekit.reasoning.questions import QUESTIONS
+from casekit.documents import write_draft
+from casekit.documents.render import changes_rows, changes_sentence, render_assessment, render_worklog
 from conftest import INBOX
 
 AT = "2026-03-25 10:00 +00:00"
@@ -26,7 +28,8 @@ def copy_case(tmp_path: Path, cid: str) -> Path:
 
 def draft_into(drafter, path: Path, out: Path) -> tuple[dict, bytes, bytes]:
     """Draft the case file into `out` as `casekit draft --out` does; its JSON and both files' bytes."""
-    d = drafter.draft(load_cases(path)[0])
+    case = load_cases(path)[0]
+    d = drafter.draft(case, previous=previous_draft(out, case.id))
     write_draft(d, out)
     j, m = out / f"{d.case_id}.json", out / f"{d.case_id}.md"
     return json.loads(j.read_text()), j.read_bytes(), m.read_bytes()

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from casekit import cues
+from casekit.rules import cues
 from casekit.case import load_cases
 from casekit.evidence import extract as evidence, is_is_not, reported, reported_start, timeline
-from casekit.identifiers import find
-from casekit.lang import normalize_text
-from casekit.redact import redact
-from casekit.signs import extract as signs
-from casekit.timeutil import TimeError, clock, parse_stamp, resolve_zone, zone, zone_in
+from casekit.text.identifiers import find
+from casekit.text.lang import normalize_text
+from casekit.text.redact import redact
+from casekit.evidence.signs import extract as signs
+from casekit.text.time import TimeError, clock, parse_stamp, resolve_zone, zone, zone_in
 
 OBJECTIVE = """\
 任務出現CannotPullContainerError錯誤
@@ -234,8 +234,8 @@ def test_chinese_layer_cues():
 
 
 def test_deadline_impact_and_the_questions_already_answered():
-    from casekit.plan import deadline
-    from casekit.reason import missing_information
+    from casekit.reasoning.plan import deadline
+    from casekit.reasoning.questions import missing_information
 
     case = load_cases_text(CASE)
     assert deadline(case) == "今晚 19:00 錦標賽開始前要修好"

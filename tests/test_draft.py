@@ -185,5 +185,5 @@ def test_prompt_injection_cannot_change_citations(drafter):
     d = drafter.draft(case("NEW-0018")).to_dict()
     check_contract(d)
     assert "S99" not in json.dumps(d["assessment"]) and "S99" not in json.dumps(d["plan"])
-    md = __import__("casekit.render", fromlist=["render_all"]).render_all(drafter.draft(case("NEW-0018")))
+    md = __import__("casekit.documents.render", fromlist=["render_all"]).render_all(drafter.draft(case("NEW-0018")))
     assert "<script>" not in md and "&lt;script&gt;" in md

@@ -12,11 +12,11 @@ import string
 import pytest
 
 from casekit.case import load_cases
-from casekit.hanzi import simplified
-from casekit.lang import HANT_ONLY, detect_language, han_count
-from casekit.llm import supported, wrong_language
-from casekit.render import inline, render_assessment, render_escalation, render_reply, render_worklog
-from casekit.text import LANGUAGES, catalogue
+from casekit.text.hanzi import simplified
+from casekit.text.lang import HANT_ONLY, detect_language, han_count
+from casekit.prose import supported, wrong_language
+from casekit.documents.render import inline, render_assessment, render_escalation, render_reply, render_worklog
+from casekit.i18n import LANGUAGES, catalogue
 from conftest import INBOX, ROOT
 
 ZT01 = ROOT / "eval" / "cases" / "tune" / "EVAL-ZT01.md"
@@ -103,7 +103,7 @@ def test_simplified_catalogue_has_no_traditional_only_character():
 
 def test_simplified_catalogue_uses_mainland_words():
     """zh-Hans is not zh-Hant in other characters: Taiwan's words read as the mainland writes them."""
-    from casekit.text.zh_hans import TERMS
+    from casekit.i18n.zh_hans import TERMS
 
     t = catalogue("zh-Hans")
     text = json.dumps(t.table, ensure_ascii=False)
@@ -177,7 +177,7 @@ def test_chinese_case_drafts_deterministically(drafter, zh):
 
 
 def test_a_chinese_answer_to_a_chinese_question_is_read(tmp_path):
-    from casekit.reason import QUESTION_KEYS, QUESTIONS, answered
+    from casekit.reasoning.questions import QUESTION_KEYS, QUESTIONS, answered
 
     t = catalogue("zh-Hant")
     n = QUESTION_KEYS.index("q.change")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from casekit.errors import IndexStateError
-from casekit.index import Index, build_index
-from casekit.lexical import tokenize
+from casekit.retrieval import Index, build_index
+from casekit.text.tokens import tokenize
 from conftest import CORPUS, SHARED, run_cli
 
 
@@ -126,7 +126,7 @@ def test_incremental_update_reembeds_only_what_changed(small_corpus, tmp_path):
 
 
 def test_vectors_match_a_fresh_embedding(small_corpus, tmp_path):
-    from casekit.embed import embed
+    from casekit.retrieval.encoders import embed
 
     build_index([small_corpus], tmp_path / "idx", progress=False)
     index = Index.open(tmp_path / "idx")

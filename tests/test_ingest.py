@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from casekit.case import parse_path
-from casekit.ingest import CorpusFile, discover, read_chunks
-from casekit.ingest.importer import import_file
-from casekit.ingest.rfc import clean, looks_like_rfc, sections
+from casekit.retrieval.ingest import CorpusFile, discover, read_chunks
+from casekit.retrieval.ingest.importer import import_file
+from casekit.retrieval.ingest.rfc import clean, looks_like_rfc, sections
 from conftest import CORPUS, need_shared, run_cli
 
 RFC_FILES = ["rfc791.txt", "rfc1035.txt", "rfc2818.txt", "rfc3986.txt", "rfc5246.txt", "rfc5681.txt", "rfc7230.txt",
@@ -128,8 +128,8 @@ def test_import_cli_bad_map_and_bad_file(tmp_path):
 
 def test_case_chunks_carry_plan_and_resolution_steps_as_data():
     from casekit.case import Case
-    from casekit.ingest.cases import case_chunks
-    from casekit.redact import redact
+    from casekit.retrieval.ingest.cases import case_chunks
+    from casekit.text.redact import redact
 
     src = next(s for s in discover([CORPUS]) if s.rel == "cases/CASE-0014.md")
     chunks = read_chunks(src)
@@ -154,7 +154,7 @@ def test_case_chunks_carry_plan_and_resolution_steps_as_data():
 
 def test_corpus_front_matter_has_one_rule(tmp_path):
     """A Markdown file is a case when its front matter names an id; a document's front
-    matter is dropped; both by casekit.frontmatter."""
+    matter is dropped; both by casekit.case.frontmatter."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "guide.md").write_text("---\ntitle: A guide\n...\n# Guide\n\n## Step\nDo the thing with care.\n")

@@ -1,5 +1,7 @@
-"""Dependencies flow one way: no import cycle among casekit's modules. Every import counts,
-including the ones inside functions (a lazy import is still a dependency)."""
+"""The house: casekit's stages are packages on floors, and dependencies flow one way, from the
+faces down to the base. A module imports only from its own floor or the floors below it, and
+no import cycle exists among the modules. Every import counts, including the ones inside
+functions (a lazy import is still a dependency)."""
 from __future__ import annotations
 
 import ast
@@ -11,6 +13,34 @@ PKG = ROOT / "casekit"
 
 # Edges that close a cycle today, each with the change that removes it. Nothing else may.
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
+
+# The floors, lowest first: each entry is a module or a package (with everything in it).
+FLOORS: list[tuple[str, tuple[str, ...]]] = [
+    ("base", ("casekit.version", "casekit.errors", "casekit.paths", "casekit.fsutil")),
+    ("text helpers", ("casekit.text",)),
+    ("models", ("casekit.models",)),
+    ("catalogues", ("casekit.i18n",)),
+    ("case", ("casekit.case",)),
+    ("knowledge base", ("casekit.rules",)),
+    ("evidence", ("casekit.evidence",)),
+    ("retrieval", ("casekit.retrieval",)),
+    ("reasoning", ("casekit.reasoning",)),
+    ("prose", ("casekit.prose",)),
+    ("draft", ("casekit.draft",)),
+    ("documents", ("casekit.documents",)),
+    ("faces", ("casekit.batch", "casekit.widgets", "casekit.evaluate", "casekit.doctor", "casekit.cli")),
+    ("public face", ("casekit",)),
+]
+
+
+def floor_of(module: str) -> int:
+    best, best_len = None, -1
+    for n, (_, names) in enumerate(FLOORS):
+        for name in names:
+            if (module == name or module.startswith(name + ".")) and len(name) > best_len:
+                best, best_len = n, len(name)
+    assert best is not None, f"{module} is on no floor: add it to FLOORS"
+    return best
 
 
 def module_name(path: Path) -> str:
@@ -30,7 +60,7 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
     out: set[str] = set()
 
     def add(target: str) -> None:
-        while target and target not in known:  # 'casekit.index.Index' -> 'casekit.index'
+        while target and target not in known:  # 'casekit.retrieval.index.Index' -> 'casekit.retrieval.index'
             target = target.rpartition(".")[0]
         if target and target != name:
             out.add(target)
@@ -98,10 +128,10 @@ def cycles(g: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_import_walker_sees_lazy_and_relative_imports(tmp_path):
     g = graph()
-    assert "casekit.cli" in g and "casekit.ingest.importer" in g
-    assert "casekit.case" in g["casekit.ingest.importer"]  # from ..case import ...
+    assert "casekit.cli" in g and "casekit.retrieval.ingest.importer" in g
+    assert "casekit.case" in g["casekit.retrieval.ingest.importer"]  # from ..case import ...
     assert "casekit.batch" in g["casekit.cli"]  # imported inside cmd_batch
-    assert "casekit.worker" in g["casekit.batch_ray"]
+    assert "casekit.batch.worker" in g["casekit.batch.ray"]
     # and the cycle finder finds a cycle when there is one
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -115,3 +145,21 @@ def test_no_import_cycle_among_casekit_modules():
     detail = "; ".join(" <-> ".join(c) + " (" + ", ".join(f"{a}->{b}" for a in c for b in sorted(g[a]) if b in c) + ")"
                        for c in found)
     assert not found, f"import cycles: {detail}"
+
+
+def test_every_module_is_on_a_floor_and_imports_only_downward():
+    g = graph()
+    up = []
+    for src, targets in sorted(g.items()):
+        for dst in sorted(targets):
+            if src == "casekit" and dst.startswith("casekit."):
+                continue  # the public face imports every floor (lazily)
+            if floor_of(dst) > floor_of(src):
+                up.append(f"{src} ({FLOORS[floor_of(src)][0]}) -> {dst} ({FLOORS[floor_of(dst)][0]})")
+    assert not up, "imports that go up: " + "; ".join(up)
+
+
+def test_the_floor_check_fails_on_an_import_that_goes_up():
+    assert floor_of("casekit.reasoning.plan") > floor_of("casekit.evidence.lines") > floor_of("casekit.text.lang")
+    assert floor_of("casekit.text.lang") == floor_of("casekit.text.tokens")
+    assert floor_of("casekit.cli") > floor_of("casekit.documents.render")

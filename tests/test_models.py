@@ -106,11 +106,11 @@ def test_real_generation_with_the_bundled_gguf():
 
 
 def test_real_embedding_offline():
-    from casekit.embed import embed
+    from casekit.retrieval.encoders import embed
 
     v = embed(["load balancer returns 504 gateway timeout", "the ALB gives 504 when the backend is slow",
                "the coffee machine shows error E-17"])
-    from casekit.embed import DIM
+    from casekit.retrieval.encoders import DIM
 
     assert v.shape == (3, DIM)
     assert abs(float((v[0] ** 2).sum()) - 1.0) < 1e-4

@@ -1,6 +1,6 @@
-"""The README's sample draft is what the current code drafts (after `make demo`'s index of
-./corpus), not a memory of an older version. Regenerate it with
-`CASEKIT_UPDATE_README=1 pytest tests/test_readme.py`."""
+"""The README is the front door: at most 10,000 characters, and its sample draft excerpt is
+what the current code drafts (after `make demo`'s index of ./corpus), not a memory of an older
+version. Regenerate the excerpt with `CASEKIT_UPDATE_README=1 pytest tests/test_readme.py`."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import os
 import pytest
 
 from casekit.case import load_cases
-from casekit.render import render_assessment
+from casekit.documents.render import render_assessment
 from conftest import CORPUS, INBOX, ROOT
 
 START, END = "<!-- sample: NEW-0001 (generated; tests/test_readme.py) -->", "<!-- /sample -->"
@@ -17,7 +17,7 @@ START, END = "<!-- sample: NEW-0001 (generated; tests/test_readme.py) -->", "<!-
 @pytest.fixture(scope="module")
 def demo_drafter(tmp_path_factory):
     from casekit.draft import Drafter
-    from casekit.index import build_index
+    from casekit.retrieval import build_index
 
     d = tmp_path_factory.mktemp("demo-index")
     build_index([CORPUS], d, progress=False)
@@ -25,8 +25,12 @@ def demo_drafter(tmp_path_factory):
 
 
 def sample(drafter) -> str:
+    """The assessment's opening paragraph and the first two steps of the plan."""
     md = render_assessment(drafter.draft(load_cases(INBOX / "NEW-0001.md")[0]))
-    return md[md.index("## Assessment"): md.index("## Sources")].strip()
+    assessment = md[md.index("## Assessment"):].split("\n\n")[:2]
+    plan = md[md.index("## Plan"):].split("\n")
+    steps = [line for line in plan if line[:3] in ("1. ", "2. ")]
+    return "\n\n".join(assessment + ["## Plan", "\n".join(steps)])
 
 
 def test_readme_sample_draft_is_current(demo_drafter):
@@ -40,3 +44,11 @@ def test_readme_sample_draft_is_current(demo_drafter):
         readme.write_text(head + START + want + END + tail, encoding="utf-8")
         block = want
     assert block == want, "README sample is stale: CASEKIT_UPDATE_README=1 pytest tests/test_readme.py"
+
+
+def test_readme_is_a_short_front_door():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text) <= 10_000, f"README.md has {len(text)} characters; the manual belongs in docs/"
+    for link in ("docs/cli.md", "docs/cases.md", "docs/draft-format.md", "docs/reasoning.md", "docs/architecture.md",
+                 "docs/figures.md", "models/README.md"):
+        assert link in text and (ROOT / link).is_file(), link

@@ -13,11 +13,10 @@ import pytest
 
 from casekit.case import load_cases
 from casekit.evidence import extract, is_is_not, reported, reported_start, timeline
-from casekit.identifiers import find, foreign, own, scrub
-from casekit.llm import supported
+from casekit.text.identifiers import find, foreign, own, scrub
+from casekit.prose import supported
 from casekit.evaluate import evaluate_drafts, labelled_cases
-from casekit.reason import case_identifiers
-from casekit.render import render_escalation, render_reply, render_worklog
+from casekit.documents.render import render_escalation, render_reply, render_worklog
 from conftest import INBOX, ROOT
 
 def new_0001():
@@ -56,7 +55,7 @@ def test_timeline_finds_the_change_before_the_onset():
 
 
 def test_no_throttling_rules_out_capacity_and_the_same_change_working_elsewhere_rules_out_the_change():
-    from casekit import cues
+    from casekit.rules import cues
     rules = {why: (rx, applies) for rx, applies, why in cues.CONTRADICTIONS}
     rx, applies = rules["against.no_throttling"]
     for line in ("Lambda Throttles 為 0，Duration p99 從 180 ms 升到 9.4 s", "ThrottledRequests: 0", "no throttling on the table"):
@@ -206,7 +205,7 @@ def test_new_0001_documents_for_this_customer_only(d0001):
     assert "0.0.0.0/0" in reply
     assert "4 of 40 tasks" in esc and "No escalation needed" in esc
     assert "| | IS | IS NOT |" in log and "[inferred]" in log and "[reported]" in log and "Ruled out" in log
-    mine = case_identifiers(new_0001())
+    mine = new_0001().identifiers()
     for doc in (reply, esc, "\n".join(p["text"] for p in d0001.plan)):
         assert foreign(doc, mine) == [], foreign(doc, mine)
 
@@ -248,7 +247,7 @@ def test_an_answer_that_contradicts_the_leading_hypothesis_changes_the_ranking(d
     lead, question = before.hypotheses[0], before.next_question["text"]
     assert "bits of uncertainty" in before.next_question["why"]
     # the customer answers the splitting question against the leading hypothesis
-    from casekit.reason import QUESTIONS
+    from casekit.reasoning.questions import QUESTIONS
 
     keeps = next(k for q, k, _ in QUESTIONS if q == question)
     answer = "Yes, we checked" if not keeps(lead) else "No, nothing like that in any log or metric"

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from casekit.case import parse_text
 from casekit.errors import IndexStateError
-from casekit.store import locked
-from casekit.ingest.rfc import sections
-from casekit.redact import redact
-from casekit.signs import extract
+from casekit.retrieval.store import locked
+from casekit.retrieval.ingest.rfc import sections
+from casekit.text.redact import redact
+from casekit.evidence.signs import extract
 from conftest import CORPUS, INBOX, ROOT, run_cli
 
 SECRETS = ["AKIANYV7GJ3ZD6NWCTVK", "S3cr3tPassw0rd", "Tr0ub4dor-Billing-77"]
@@ -136,7 +136,7 @@ def test_huge_objective_stays_bounded(tmp_path, drafter):
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     d = drafter.draft(c)
-    from casekit.signs import HEAD_LINES, TAIL_LINES
+    from casekit.evidence.signs import HEAD_LINES, TAIL_LINES
 
     # the huge Objective is cut once, before redaction and scanning: a head and a tail window
     assert any(s.text.startswith(f"only the first {HEAD_LINES} and last {TAIL_LINES} of") for s in d.signs)
@@ -151,7 +151,7 @@ def test_hundred_thousand_line_corpus_document(tmp_path):
     corpus.mkdir()
     body = "\n".join(f"## Section {i}\nline {i} about throttling and retries with jitter" for i in range(50_000))
     (corpus / "big.md").write_text("# Big\n" + body)
-    from casekit.ingest import discover, read_chunks
+    from casekit.retrieval.ingest import discover, read_chunks
 
     (src,) = discover([corpus])
     chunks = read_chunks(src)
@@ -180,7 +180,7 @@ def test_case_ids_cannot_escape_the_output_folder(tmp_path, index_dir):
 
 def test_html_in_case_text_is_escaped_in_markdown(drafter):
     from casekit.case import load_cases
-    from casekit.render import render_all
+    from casekit.documents.render import render_all
 
     c = load_cases(INBOX / "NEW-0018.md")[0]
     c.title += ' <img src=x onerror="alert(1)">'

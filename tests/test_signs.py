@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from casekit.redact import redact
-from casekit.signs import extract
+from casekit.text.redact import redact
+from casekit.evidence.signs import extract
 from conftest import INBOX, need_shared
 
 ERRORISH = re.compile(r"(?i)fail|error|denied|invalid|refused|timeout|panic|killed|abnormal|illegal|bad|break-in|"

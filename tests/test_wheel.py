@@ -30,7 +30,7 @@ def test_the_wheel_installs_and_indexes_outside_the_checkout(tmp_path):
     run(sys.executable, "-m", "pip", "wheel", src, "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", wheels)
     (wheel,) = wheels.glob("casekit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "casekit/ingest/__init__.py" in names
+    assert "casekit/retrieval/ingest/__init__.py" in names
     modules = {p.relative_to(src).as_posix() for p in (src / "casekit").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
 
@@ -45,7 +45,7 @@ def test_the_wheel_installs_and_indexes_outside_the_checkout(tmp_path):
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("CASEKIT_INDEX_DIR", None)
-    where = run(sys.executable, "-c", "import casekit, casekit.ingest; print(casekit.__file__)", cwd=elsewhere, env=env)
+    where = run(sys.executable, "-c", "import casekit, casekit.retrieval.ingest; print(casekit.__file__)", cwd=elsewhere, env=env)
     assert where.stdout.strip().startswith(str(site)), where.stdout  # the wheel's copy, not the checkout's
     idx = tmp_path / "idx"
     r = run(sys.executable, "-m", "casekit.cli", "index", folder, "--index-dir", idx, "-q", cwd=elsewhere, env=env)

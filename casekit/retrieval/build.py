@@ -1,0 +1,136 @@
+"""Building and updating the index: corpus files -> chunks -> vectors -> a new generation.
+
+An update re-reads only files whose content changed and re-embeds only chunks whose
+content hash is new (the previous generation's vectors are the cache). A different
+embedding model or chunker version rebuilds everything. Bad files are reported and
+skipped; the rest is indexed.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import store
+from .chunks import Chunk
+from .dense import DEFAULT_DIM
+from .encoders import embed, embedding_fingerprint
+from ..errors import InputError
+from ..fsutil import MAX_CORPUS_FILE_BYTES
+
+
+@dataclass
+class IndexStats:
+    files: int = 0
+    changed: int = 0
+    removed: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    rebuilt: str = ""
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = (f"indexed {self.files} files ({self.changed} changed, {self.removed} removed): {self.chunks} chunks, "
+             f"{self.embedded} embedded, in {self.seconds:.1f} s")
+        if self.rebuilt:
+            s += f"; full rebuild: {self.rebuilt}"
+        if self.errors:
+            s += f"; {self.errors} file(s) not indexed (see above)"
+        return s
+
+
+def build_index(paths: Iterable[Path], folder: Path, progress: bool = True,
+                on_error: Callable[[str], None] | None = None) -> IndexStats:
+    """Build or incrementally update the index at `folder` from `paths` (plus the roots it
+    already had). Bad files are reported through `on_error` and skipped."""
+    from .ingest import CHUNKER_VERSION, PartialInput, discover, read_chunks
+
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    paths = [Path(p) for p in paths]
+    stats = IndexStats()
+    report = on_error or (lambda s: None)
+
+    def bad(e: InputError) -> None:
+        stats.errors += 1
+        stats.skipped.append(e.path or "")
+        report(str(e))
+
+    with store.locked(folder):
+        fingerprint = embedding_fingerprint()
+        old, old_chunks, old_vectors, why = store.load_previous(folder, fingerprint, CHUNKER_VERSION)
+        stats.rebuilt = why
+        given = [str(p.resolve()) for p in paths]
+        roots = list(dict.fromkeys([*(old or {}).get("roots", []), *given]))
+        roots = [r for r in roots if Path(r).exists() or r in given]  # a given path that is not there is reported
+        sources = discover([Path(r) for r in roots], on_error=bad)
+        roots = [r for r in roots if Path(r).exists()]
+        old_files = (old or {}).get("files", {})
+        by_file: dict[str, list[Chunk]] = {}
+        for c in old_chunks:
+            by_file.setdefault(c.meta.get("file", ""), []).append(c)
+        files: dict[str, dict] = {}
+        chunks: list[Chunk] = []
+        ids: dict[str, str] = {}
+        from tqdm.auto import tqdm
+
+        for src in tqdm(sources, desc="reading", unit="file", disable=not progress or len(sources) < 20):
+            key = str(src.path)
+            try:
+                data = src.path.read_bytes() if src.path.stat().st_size <= MAX_CORPUS_FILE_BYTES else None
+                digest = hashlib.sha256(data).hexdigest() if data is not None else None
+                if digest and old_files.get(key, {}).get("sha256") == digest and key in by_file:
+                    new = by_file[key]
+                else:
+                    new = read_chunks(src, data)
+                    stats.changed += 1
+            except PartialInput as e:
+                bad(e)
+                new, digest = e.chunks, None
+            except InputError as e:
+                bad(e)
+                continue
+            except OSError as e:
+                bad(InputError(src.path, f"cannot read: {e.strerror or e}"))
+                continue
+            kept = []
+            for c in new:
+                c.meta["file"] = key
+                if c.id in ids and ids[c.id] != key:
+                    what = f"duplicate case id {c.meta.get('case_id')}" if c.kind == "case" else f"duplicate chunk {c.id}"
+                    bad(InputError(src.path, f"{what} (already indexed from {ids[c.id]}); skipped"))
+                    kept = None
+                    break
+                kept.append(c)
+            if kept is None:
+                continue
+            for c in kept:
+                ids[c.id] = key
+            chunks.extend(kept)
+            if digest:
+                files[key] = {"sha256": digest, "rel": src.rel, "chunks": len(kept)}
+        stats.removed = len(set(old_files) - set(files) - set(stats.skipped))
+        stats.files, stats.chunks = len(files), len(chunks)
+
+        cache: dict[str, np.ndarray] = {}
+        if old_vectors is not None:
+            for c, v in zip(old_chunks, old_vectors):
+                cache[c.hash] = v
+        hashes = [c.hash for c in chunks]
+        todo = sorted({h for h in hashes if h not in cache})
+        text_of = {c.hash: c.embed_text() for c in chunks}
+        if todo:
+            vecs = embed([text_of[h] for h in todo], progress=progress)
+            cache.update(zip(todo, vecs))
+        stats.embedded = len(todo)
+        dim = next(iter(cache.values())).shape[0] if cache else DEFAULT_DIM
+        vectors = np.stack([cache[h] for h in hashes]).astype(np.float32) if chunks else np.zeros((0, dim), np.float32)
+        store.write(folder, chunks, vectors, roots, files, fingerprint, CHUNKER_VERSION)
+    stats.seconds = time.perf_counter() - t0
+    return stats
