@@ -197,7 +197,10 @@ def cmd_eval(args) -> int:
         from .evaluate import evaluate_drafts, labelled_cases
 
         root = paths.eval_root(args.root)
-        report = evaluate_drafts(Drafter(index_dir(args), model=args.model), labelled_cases(root, args.split), args.split)
+        labels = labelled_cases(root, args.split)
+        if not labels:
+            raise InputError(root / "eval" / "cases", f"no labelled cases in split {args.split!r}")
+        report = evaluate_drafts(Drafter(index_dir(args), model=args.model), labels, args.split)
         print(report.table())
         if out:
             out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
@@ -350,10 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
              "(top layer, decisive evidence, foreign identifiers) on labelled data.",
              "examples:\n  casekit index corpus ../shared/data/rfc && casekit eval retrieval\n"
              "  casekit eval retrieval --queries eval/retrieval/heldout\n"
-             "  casekit eval drafts --split heldout     # eval/cases/heldout: never used for tuning")
+             "  casekit eval drafts --split heldout     # eval/cases/heldout: never used for tuning\n"
+             "  casekit eval drafts --split blind1,textbook --json > figures.json")
     sp.add_argument("what", choices=["retrieval", "drafts"])
-    sp.add_argument("--split", choices=["tune", "heldout", "all"], default="heldout",
-                    help="drafts: which labelled cases (default heldout)")
+    sp.add_argument("--split", default="heldout", metavar="NAME[,NAME...]",
+                    help="drafts: which labelled cases: tune, heldout, a folder of eval/cases (blind1, threads-a, ...), "
+                         "several joined by ',', or all (default heldout)")
     sp.add_argument("--root", help="drafts: the checkout holding examples/ and eval/cases/ (default: .)")
     with_model(sp)
     sp.add_argument("--queries", help=f"JSONL file or folder of them (default: ./{paths.DEFAULT_EVAL_QUERIES})")

@@ -121,8 +121,12 @@ def run_retrieval_eval(index_dir: Path, queries: Path, k: int = 10) -> Report:
 
 @dataclass
 class DraftReport:
-    """Drafts against labelled cases: top-hypothesis layer, the decisive evidence line in the
-    top hypothesis' own evidence, identifiers of other customers in what is sent out."""
+    """Drafts against labelled cases: the top hypothesis' layer (strict, and with the layers the
+    label also accepts), the decisive line in its own evidence, confidently wrong drafts (a
+    wrong layer confirmed or at likelihood >= 0.7), on-topic cases with no hypothesis, whether
+    the first plan step undoes the change that caused it (where the label names one) and how
+    often it undoes something that is not the cause, and identifiers of other customers in what
+    is sent out."""
 
     split: str
     rows: list[dict]
@@ -131,47 +135,66 @@ class DraftReport:
     def n(self) -> int:
         return len(self.rows)
 
-    def rate(self, key: str) -> float:
-        return sum(1 for r in self.rows if r[key]) / self.n if self.n else 0.0
+    def rate(self, key: str, rows: list[dict] | None = None) -> float:
+        rows = self.rows if rows is None else rows
+        return sum(1 for r in rows if r[key]) / len(rows) if rows else 0.0
 
     @property
     def foreign(self) -> int:
         return sum(len(r["foreign"]) for r in self.rows)
 
+    @staticmethod
+    def line(name: str, rows: list[dict]) -> str:
+        on = [r for r in rows if r["topic"] == "on"]
+        off = [r for r in rows if r["topic"] == "off"]
+        causal = [r for r in on if r["causal_change"]]
+        frac = lambda k, rs: f"{sum(1 for r in rs if r[k])}/{len(rs)}"
+        out = (f"{name}: {len(on)} on-topic; top layer {frac('strict', on)} strict, {frac('layer_ok', on)} with alternates; "
+               f"decisive {frac('decisive_ok', on)}; confidently wrong {sum(r['confidently_wrong'] for r in on)}; "
+               f"no hypothesis {sum(r['got'] == 'unknown' for r in on)}")
+        if causal:
+            out += f"; first step undoes the causal change {frac('first_undoes_change', causal)}"
+        out += f"; undo of a non-cause {sum(r['bad_undo'] for r in on)}"
+        if off:
+            out += f"; off-topic with no hypothesis {sum(r['got'] == 'unknown' for r in off)}/{len(off)}"
+        return out
+
     def table(self) -> str:
-        lines = [f"draft eval ({self.split}): {self.n} cases",
-                 f"top layer {self.rate('layer_ok'):.3f}  decisive evidence in top hypothesis {self.rate('decisive_ok'):.3f}  "
-                 f"foreign identifiers {self.foreign}  off-topic with no hypothesis "
-                 f"{sum(1 for r in self.rows if r['topic'] == 'off' and r['got'] == 'unknown')}/"
-                 f"{sum(1 for r in self.rows if r['topic'] == 'off')}"]
-        langs = sorted({r["language"] for r in self.rows})
-        if len(langs) > 1:  # each language on its own: a weak one hides in the total
-            lines.append("on-topic  " + "  ".join(
-                f"{lang}: top layer {sum(r['layer_ok'] for r in rs)}/{len(rs)}, decisive {sum(r['decisive_ok'] for r in rs)}/{len(rs)}"
-                for lang in langs for rs in [[r for r in self.rows if r["language"] == lang and r["topic"] == "on"]]))
+        lines = [f"draft eval ({self.split}): {self.n} cases, foreign identifiers {self.foreign}",
+                 self.line("all", self.rows)]
+        for lang in sorted({r["language"] for r in self.rows}):  # each language on its own: a weak one hides in the total
+            lines.append(self.line(f"  {lang}", [r for r in self.rows if r["language"] == lang]))
+        splits = sorted({r["split"] for r in self.rows})
+        if len(splits) > 1:
+            lines += [self.line(f"  {sp}", [r for r in self.rows if r["split"] == sp]) for sp in splits]
         for r in self.rows:
-            if not (r["layer_ok"] and r["decisive_ok"] and not r["foreign"]):
-                lines.append(f"  miss {r['id']}: want {r['want']}, got {r['got']}"
+            if r["topic"] == "on" and not (r["layer_ok"] and r["decisive_ok"]) or r["confidently_wrong"] or r["foreign"]:
+                lines.append(f"  miss {r['id']}: want {r['want']}, got {r['got']} ({r['status']}, {r['likelihood']})"
                              + ("" if r["decisive_ok"] else ", decisive line not in its evidence")
+                             + (", CONFIDENTLY WRONG" if r["confidently_wrong"] else "")
                              + (f", foreign {r['foreign'][:3]}" if r["foreign"] else ""))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        on = [r for r in self.rows if r["topic"] == "on"]
         return {"split": self.split, "cases": self.n, "layer": round(self.rate("layer_ok"), 4),
-                "decisive": round(self.rate("decisive_ok"), 4), "foreign": self.foreign, "rows": self.rows}
+                "decisive": round(self.rate("decisive_ok"), 4), "strict": round(self.rate("strict", on), 4),
+                "confidently_wrong": sum(r["confidently_wrong"] for r in on), "foreign": self.foreign, "rows": self.rows}
 
 
 def labelled_cases(root: Path, split: str) -> list[dict]:
-    """Labels with their case files: examples/expected.jsonl (tuning) and eval/cases/labels.jsonl."""
+    """Labels with their case files: examples/expected.jsonl (tuning) and eval/cases/labels.jsonl.
+    `split` is a split's name, several joined by ',', or 'all'."""
     out = []
-    if split in ("tune", "all"):
+    wanted = set(split.split(","))
+    if wanted & {"tune", "all"}:
         for line in (root / "examples" / "expected.jsonl").read_text(encoding="utf-8").splitlines():
             d = json.loads(line)
             out.append({**d, "split": "tune", "path": root / "examples" / "inbox" / f"{d['id']}.md"})
     labels = root / "eval" / "cases" / "labels.jsonl"
     for line in labels.read_text(encoding="utf-8").splitlines() if labels.exists() else []:
         d = json.loads(line)
-        if split in (d["split"], "all"):
+        if d["split"] in wanted or "all" in wanted:
             out.append({**d, "path": root / "eval" / "cases" / d["split"] / f"{d['id']}.md"})
     return out
 
@@ -191,10 +214,26 @@ def evaluate_drafts(drafter, labels: list[dict], split: str = "") -> DraftReport
         texts = [e["text"] for e in (top.evidence_for if top else [])]
         mine = redacted_case(case, {})[0].identifiers()  # what the draft saw
         shown = "\n".join([render_reply(d), render_escalation(d)] + [p["text"] for p in d.plan])
+        ok = got == lab["layer"] or got in lab.get("also_acceptable_layers", [])
+        src = {s.id: s for s in d.sources}
+        first = d.plan[0] if d.plan else None
+        first_text = (first["text"] + " " + " ".join(src[c].text for c in first["citations"] if c in src)) if first else ""
+        undo = bool(first) and first.get("kind") == "mitigate" and any(
+            src[c].kind == "sign" and src[c].meta.get("kind") == "change" for c in first["citations"] if c in src)
+        change = lab.get("change")
+        undoes = bool(change) and undo and change in first_text
         rows.append({"id": lab["id"], "split": lab["split"], "topic": lab.get("topic", "on"), "want": lab["layer"],
                      "language": "zh" if (d.language or "en").startswith("zh") else "en",
                      "got": got, "status": top.status if top else None,
-                     "layer_ok": got == lab["layer"] or got in lab.get("also_acceptable_layers", []),
+                     "likelihood": round(top.likelihood, 3) if top else None,
+                     "strict": got == lab["layer"], "layer_ok": ok,
                      "decisive_ok": not lab.get("decisive") or any(x in t for x in lab["decisive"] for t in texts),
-                     "foreign": foreign(shown, mine)})
+                     "confidently_wrong": bool(top) and lab.get("topic", "on") == "on" and not ok
+                     and (top.status == "confirmed" or top.likelihood >= 0.7),
+                     "causal_change": bool(change) and lab.get("change_causal") is True,
+                     "first_undoes_change": undoes and lab.get("change_causal") is True,
+                     "bad_undo": undo and not (undoes and lab.get("change_causal") is True) and "change" in lab,
+                     "foreign": foreign(shown, mine),
+                     "hypotheses": [{"layer": h.layer, "score": h.score, "likelihood": round(h.likelihood, 3)}
+                                    for h in d.hypotheses]})
     return DraftReport(split, rows)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from casekit.case import append_log, load_cases
 from casekit.draft import previous_draft
 from casekit.draft.living import KINDS
-from casekit.reasoning.questions import QUESTIONS
+from casekit.reasoning.questions import questions
 from casekit.documents import write_draft
 from casekit.documents.render import changes_rows, changes_sentence, render_assessment, render_worklog
 from conftest import INBOX
@@ -53,7 +53,7 @@ def test_an_answer_against_the_leader_is_recorded_as_ruled_out_and_rose_and_a_re
 
     # the customer answers the splitting question against the leading hypothesis
     lead, question = first["assessment"]["hypotheses"][0], first["next_question"]["text"]
-    keeps = next(k for q, k, _ in QUESTIONS if q == question)
+    keeps = next(q.keeps for q in questions() if question in q.texts())
     answer = "No, nothing like that" if keeps(SimpleNamespace(**lead)) else "Yes, it does"
     append_log(path, answer, "reported", at=AT, answer=question)
     second, j1, m1 = draft_into(drafter, path, out)

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from casekit.rules import cues
+from casekit.rules import knowledge
+from casekit.rules.layers import line_layers
 from casekit.case import load_cases
 from casekit.evidence import extract as evidence, is_is_not, reported, reported_start, timeline
+from casekit.evidence.said import IMPACT, deadline
+from casekit.i18n import catalogue
 from casekit.text.identifiers import find
 from casekit.text.lang import normalize_text
 from casekit.text.redact import redact
@@ -216,7 +219,7 @@ def test_timeline_finds_the_change_before_a_chinese_onset():
     tl = timeline(ev, start)
     assert tl.onset_utc == "2026-03-02T05:30:00Z" and tl.onset_source == "reported"
     assert tl.change and tl.change["utc"] == "2026-03-02T05:18:00Z" and tl.change["minutes_before"] == 12
-    table = is_is_not(ev, reported(SUBJECTIVE), tl)
+    table = is_is_not(ev, reported(SUBJECTIVE), tl, catalogue("zh-Hant"))
     assert any(r["text"] == "其他服務都正常" for r in table["is_not"])
     assert any("只有 local" in r["text"] for r in table["is"])
 
@@ -224,52 +227,44 @@ def test_timeline_finds_the_change_before_a_chinese_onset():
 # --------------------------------------------------------------------------- cue tables
 
 
-def test_chinese_layer_cues():
+def test_chinese_lines_point_at_their_layers():
     for text, layer in [("路由表沒有預設路由", "network"), ("安全群組擋住了 443", "network"), ("DNS解析失敗", "network"),
                         ("磁碟空間不足", "os"), ("容器映像檔拉取失敗", "container"), ("镜像拉取失败", "container"),
                         ("EBS 磁碟區讀寫延遲很高", "storage"), ("配額已用完，被限流", "capacity"),
                         ("憑證過期", "network"), ("昨天部署了新版本", "application"), ("可用區硬體故障", "provider")]:
-        got = cues.layers_of(text)
+        got = line_layers([text])[0]
         assert got and max(got, key=lambda k: (got[k], k == layer)) == layer, (text, got)
 
 
 def test_deadline_impact_and_the_questions_already_answered():
-    from casekit.reasoning.plan import deadline
+    from casekit.evidence.context import read
     from casekit.reasoning.questions import missing_information
 
     case = load_cases_text(CASE)
-    assert deadline(case) == "今晚 19:00 錦標賽開始前要修好"
-    assert cues.IMPACT.search(SUBJECTIVE).group(1) == "40 個任務中有 4 個"
-    assert cues.IMPACT.search("4 of 40 tasks fail").group(1) == "4 of 40 tasks"
-    ev = evidence(case.objective, tz=case.timezone, year=2026)
-    tl = timeline(ev, None)
-    asked = " ".join(m["text"] for m in missing_information(case, signs(case.objective), [], ev, tl))
+    assert deadline(case.symptoms) == "今晚 19:00 錦標賽開始前要修好"
+    assert IMPACT.search(SUBJECTIVE).group(1) == "40 個任務中有 4 個"
+    assert IMPACT.search("4 of 40 tasks fail").group(1) == "4 of 40 tasks"
+    asked = " ".join(m["text"] for m in missing_information(read(case), []))
     assert "timezone" not in asked and "What changed" not in asked and "healthy environment" not in asked
     assert "need first" not in asked  # '要修好' is the need; '前要' is the deadline
 
 
 def test_chinese_words_cue_both_scripts():
-    """Every Chinese cue is written in Traditional characters that the normalised copy keeps
-    (a Simplified character in a cue would never match); with OpenCC installed, the
-    Simplified form of every plain-word cue is found by its pattern."""
-    tables = {**{f"layer:{k}": v for k, v in cues.ZH_LAYER_CUES.items()}, **cues.ZH}
-    for name, words in tables.items():
-        for w in words:
-            assert normalize_text(w) == w, (name, w)
+    """Every Chinese word of the knowledge base is written in Traditional characters that the
+    normalised copy keeps (a Simplified character in a record would never match); with OpenCC
+    installed, the Simplified form of every plain word is found by its record."""
+    kb = knowledge()
+    for r in kb.rules:
+        for w in r.zh:
+            assert normalize_text(w) == w, (r.name, w)
     opencc = pytest.importorskip("opencc")
     t2s = opencc.OpenCC("t2s")
-    patterns = {"error": cues.ERROR, "warning": cues.WARNING, "change": cues.CHANGE, "healthy": cues.HEALTHY,
-                "absence": cues.ABSENCE, "limit": cues.LIMIT, "saturated": cues.SATURATED, "need": cues.NEED,
-                "reproduction": cues.REPRODUCTION, "baseline": cues.BASELINE, "deployed": cues.DEPLOYED}
     plain = re.compile(r"[\u4e00-\u9fff]+")
-    for name, rx in patterns.items():
-        for w in cues.ZH[name]:
-            word = w.split(")")[-1]  # after any lookbehind
+    for r in kb.rules:
+        for w in r.zh:
+            word = w.split(")")[-1] if w.startswith("(?<") else w  # a word after its lookbehinds
             if plain.fullmatch(word):
-                assert rx.search(t2s.convert(word)), (name, word, t2s.convert(word))
-    for layer, words in cues.ZH_LAYER_CUES.items():
-        for w in words:
-            assert layer in cues.layers_of(t2s.convert(w)), (layer, w, t2s.convert(w))
+                assert r.search(t2s.convert(word)), (r.name, word, t2s.convert(word))
 
 
 # --------------------------------------------------------------------------- the case file

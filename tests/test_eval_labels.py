@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT
 
 CASES = ROOT / "eval" / "cases"
+SPLITS = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 LAYERS = ("network", "os", "container", "storage", "application", "capacity", "provider")
 KINDS = ("state", "configuration", "absence", "comparison", "timeline", "limit", "error")
 OBJECTIVE = re.compile(r"^##\s*(objective|客觀|客观)\s*$", re.I)
@@ -40,7 +41,7 @@ def test_every_case_file_has_exactly_one_label_in_its_own_split():
     labs = labels()
     ids = Counter(lab["id"] for lab in labs)
     assert not [i for i, n in ids.items() if n > 1]
-    files = {(p.parent.name, p.stem) for split in ("tune", "heldout") for p in (CASES / split).glob("*.md")}
+    files = {(p.parent.name, p.stem) for split in SPLITS for p in (CASES / split).glob("*.md")}
     assert files == {(lab["split"], lab["id"]) for lab in labs}
 
 
@@ -56,6 +57,8 @@ def test_label_fields_and_decisive_lines(lab):
     assert lab["topic"] == "on" and lab["layer"] in LAYERS
     assert lab["side"] in ("customer", "provider", "third-party")
     assert lab["decisive_kind"] in KINDS and lab["note"].strip()
+    if "change" in lab and lab["change"]:  # the change before the onset, where a round labels it
+        assert sum(lab["change"] in line for line in objective_lines(text)) == 1 and lab["change_causal"] in (True, False)
     assert set(lab["also_acceptable_layers"]) <= set(LAYERS) and lab["layer"] not in lab["also_acceptable_layers"]
     lines = objective_lines(text)
     assert lines, "no Objective section"
@@ -68,11 +71,11 @@ def test_label_fields_and_decisive_lines(lab):
 def test_readme_count_table_matches_the_labels():
     rows = {}
     for line in (CASES / "README.md").read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\|\s*(tune|heldout)\s*\|(.*)\|\s*$", line)
+        m = re.match(r"^\|\s*([\w-]+)\s*\|((?:\s*\d+\s*\|){7}\s*\d+\s*)\|\s*$", line)
         if m:
             rows[m.group(1)] = [int(x) for x in m.group(2).split("|")]
     want = {}
-    for split in ("tune", "heldout"):
+    for split in SPLITS:
         c = Counter(lab["layer"] if lab["topic"] == "on" else "off" for lab in labels() if lab["split"] == split)
         want[split] = [c[layer] for layer in LAYERS] + [c["off"]]
     assert rows == want

@@ -177,16 +177,20 @@ def test_chinese_case_drafts_deterministically(drafter, zh):
 
 
 def test_a_chinese_answer_to_a_chinese_question_is_read(tmp_path):
-    from casekit.reasoning.questions import QUESTION_KEYS, QUESTIONS, answered
+    from types import SimpleNamespace
+
+    from casekit.evidence.context import read
+    from casekit.reasoning.questions import answered
 
     t = catalogue("zh-Hant")
-    n = QUESTION_KEYS.index("q.change")
     text = ZT01.read_text(encoding="utf-8") + (
         f"\n## 紀錄\n- 2026-04-10 19:00 +08:00 [reported] 沒有，那一小時沒有變更 (answers: {t['q.change']})\n")
     case = load_text(tmp_path, "EVAL-ZT01.md", text)
-    got = answered(case)
+    got = answered(read(case))
     assert case.log and case.log[0].answers
-    assert [(q, keeps, yes) for _, q, keeps, yes in got] == [(t["q.change"], QUESTIONS[n][1], False)]
+    assert [(q, yes) for _, q, _, yes in got] == [(t["q.change"], False)]
+    keeps = got[0][2]  # 'yes, something changed' keeps the customer's side, not the provider's
+    assert keeps(SimpleNamespace(layer="network", side="customer")) and not keeps(SimpleNamespace(layer="provider", side="provider"))
 
 
 # ------------------------------------------------------------------ a Simplified-Chinese case

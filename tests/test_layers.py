@@ -28,7 +28,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("prose", ("casekit.prose",)),
     ("draft", ("casekit.draft",)),
     ("documents", ("casekit.documents",)),
-    ("faces", ("casekit.batch", "casekit.widgets", "casekit.evaluate", "casekit.doctor", "casekit.cli")),
+    ("faces", ("casekit.batch", "casekit.widgets", "casekit.evaluate", "casekit.doctor", "casekit.train", "casekit.cli")),
     ("public face", ("casekit",)),
 ]
 

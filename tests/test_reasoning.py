@@ -12,6 +12,7 @@ import re
 import pytest
 
 from casekit.case import load_cases
+from casekit.i18n import catalogue
 from casekit.evidence import extract, is_is_not, reported, reported_start, timeline
 from casekit.text.identifiers import find, foreign, own, scrub
 from casekit.prose import supported
@@ -49,20 +50,25 @@ def test_timeline_finds_the_change_before_the_onset():
     tl = timeline(ev, utc)
     assert tl.change and tl.change["utc"] == "2026-03-02T05:18:00Z" and "Terraform apply" in tl.change["text"]
     assert tl.change["minutes_before"] is not None and 0 < tl.change["minutes_before"] <= 20
-    table = is_is_not(ev, reported(c.symptoms), tl)
+    table = is_is_not(ev, reported(c.symptoms), tl, catalogue("en"))
     assert any("old subnets" in r["text"] for r in table["is_not"])
     assert any("0.0.0.0/0" in (r["detail"] or "") for r in table["differences"])
 
 
 def test_no_throttling_rules_out_capacity_and_the_same_change_working_elsewhere_rules_out_the_change():
-    from casekit.rules import cues
-    rules = {why: (rx, applies) for rx, applies, why in cues.CONTRADICTIONS}
-    rx, applies = rules["against.no_throttling"]
+    from casekit.reasoning.hypotheses import _applies
+    from casekit.rules import knowledge
+
+    def rule(why):
+        r = next(r for r in knowledge().of("contradiction") if r.why == why)
+        return r.rx, lambda layer, side, lead: _applies(r, layer, side, lead)
+
+    rx, applies = rule("against.no_throttling")
     for line in ("Lambda Throttles 為 0，Duration p99 從 180 ms 升到 9.4 s", "ThrottledRequests: 0", "no throttling on the table"):
         assert rx.search(line), line
     assert not rx.search("ThrottledRequests: 0.5k per minute") and not rx.search("Throttles 為 120")
     assert applies("capacity", "customer", "") and not applies("network", "customer", "")
-    rx, applies = rules["against.same_change_fine"]
+    rx, applies = rule("against.same_change_fine")
     assert rx.search("同一份 IAM 變更在 07:35 也套用到 us-west-2 的同一套堆疊，那邊的打卡從早上到現在都正常")
     assert rx.search("The same config change was rolled out to eu-west-1, which works normally")
     assert not rx.search("同一份 IAM 變更在 07:35 也套用到 us-west-2，那邊也一直失敗")
@@ -247,9 +253,9 @@ def test_an_answer_that_contradicts_the_leading_hypothesis_changes_the_ranking(d
     lead, question = before.hypotheses[0], before.next_question["text"]
     assert "bits of uncertainty" in before.next_question["why"]
     # the customer answers the splitting question against the leading hypothesis
-    from casekit.reasoning.questions import QUESTIONS
+    from casekit.reasoning.questions import questions
 
-    keeps = next(k for q, k, _ in QUESTIONS if q == question)
+    keeps = next(q.keeps for q in questions() if question in q.texts())
     answer = "Yes, we checked" if not keeps(lead) else "No, nothing like that in any log or metric"
     append_log(path, answer, "reported", at="2026-03-19 22:00 America/Los_Angeles", answer=question)
     after = drafter.draft(load_cases(path)[0])

@@ -274,10 +274,9 @@ def render_worklog(d: Draft) -> str:
 
 
 def _impact(d: Draft) -> str:
-    from ..rules.cues import IMPACT
+    from ..evidence.said import impact
 
-    m = IMPACT.search(d.case.get("symptoms") or "")
-    return m.group(1) if m else ""
+    return impact(d.case.get("symptoms") or "")
 
 
 def render_escalation(d: Draft) -> str:

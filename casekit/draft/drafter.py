@@ -15,21 +15,20 @@ import re
 import time
 from pathlib import Path
 
-from ..version import __version__
 from ..case import Case
+from ..errors import IndexStateError
+from ..evidence import Evidence, is_is_not
+from ..evidence.context import Context, read, year_of
+from ..evidence.signs import MAX_LINES, TELLING, Sign, bounded, extract as extract_signs, sign_in
+from ..i18n import Catalogue
+from ..prose import Timing, Writer, clean_output, supported
+from ..reasoning import Hypothesis, Source, findings, hypotheses, missing_information, mitigation, next_question, plan
+from ..retrieval.index import Hit, Index, embed
+from ..text.redact import redact
+from ..text.tokens import short
+from ..version import __version__
 from .living import changes
 from .model import Draft
-from ..errors import IndexStateError
-from ..evidence import (Evidence, Timeline, extract as extract_evidence, from_log, is_is_not, reported, reported_start,
-                       timeline)
-from ..retrieval.index import Hit, Index, embed
-from ..prose import Timing, Writer, clean_output, supported
-from ..reasoning import deadline, mitigation, plan
-from ..reasoning import Hypothesis, Source, findings, hypotheses, missing_information, next_question
-from ..text.tokens import short
-from ..text.redact import redact
-from ..i18n import catalogue
-from ..evidence.signs import HEAD_LINES, MAX_LINES, TAIL_LINES, TELLING, Sign, bounded, extract, sign_in
 
 # Sources a draft reads, per lane: past cases, documents (runbooks, notes), RFC sections.
 LANE_K = {"case": 5, "doc": 3, "spec": 2}
@@ -55,9 +54,9 @@ class SourceBook:
     """The numbered sources of one draft (S1, S2, ...): retrieved chunks and this case's
     own lines. Evidence is added once, when a statement first cites it."""
 
-    def __init__(self, case_id: str, language: str | None = None):
+    def __init__(self, case_id: str, t: Catalogue):
         self.case_id = case_id
-        self.text = catalogue(language)  # a computed fact in a source's title reads in the case's language
+        self.text = t  # a computed fact in a source's title reads in the case's language
         self.sources: list[Source] = []
         self._evidence: dict[tuple, str] = {}
 
@@ -97,13 +96,6 @@ def redacted_case(case: Case, mapping: dict[str, str]) -> tuple[Case, int]:
     c.resources = [redact(r, mapping) for r in c.resources]
     c.log = [dataclasses.replace(e, text=redact(e.text, mapping)) for e in c.log]
     return c, total
-
-
-def _year(case: Case) -> int | None:
-    try:
-        return int(case.opened_utc[:4]) if case.opened else None
-    except (TypeError, ValueError):
-        return None
 
 
 def prose_default(model_path: Path) -> bool:
@@ -187,40 +179,36 @@ class Drafter:
         mapping: dict[str, str] = {}
         case_sha = case.sha256()
         case, total_lines = redacted_case(case, mapping)
-        signs = extract(case.objective, tz=case.timezone, year=_year(case), language=case.language)
-        if total_lines > MAX_LINES:
-            signs.append(Sign(f"only the first {HEAD_LINES} and last {TAIL_LINES} of {total_lines} lines were read",
-                              "warning", None))
-        start_phrase, start_utc = reported_start(case.symptoms, case.opened, case.timezone)
-        observed, said, tl = self._evidence(case, signs, start_utc)
-        case_hits, doc_hits, relevant, best, notes = self._retrieve_for(case, signs)
+        ctx = read(case, total_lines)
+        t = ctx.t
+        case_hits, doc_hits, relevant, best, notes = self._retrieve_for(ctx)
         t_retrieve = time.perf_counter() - t0
-        book = SourceBook(case.id, case.language)
+        book = SourceBook(case.id, t)
         full_text = self._add_retrieved(book, case_hits, doc_hits)
-        hyps = hypotheses(case, book.sources, full_text, observed, said, tl, book.cite, relevant)
+        hyps, also = hypotheses(ctx, book.sources, full_text, book.cite, relevant)
         industry_doc, checklists = self._playbooks(case, hyps, book) if hyps else (None, [])
-        sign_ids = self._sign_sources(book, signs)
-        found = findings(case, signs, [s for s in book.sources if s.kind in ("case", "doc")], sign_ids) if relevant else []
-        missing = missing_information(case, signs, hyps, observed, tl)
-        first = mitigation(hyps, tl, observed, book.cite, case.language)
-        nq = next_question(case, hyps, missing)
-        mine = case.identifiers()
-        steps = plan(case, hyps, book.sources, industry_doc, checklists, nq, first, mine) if hyps else []
-        summary = _summary(case, hyps, book.sources, relevant, best)
+        sign_ids = self._sign_sources(book, list(ctx.signs))
+        found = findings(ctx, [s for s in book.sources if s.kind in ("case", "doc")], sign_ids) if relevant else []
+        missing = missing_information(ctx, hyps)
+        first = mitigation(ctx, hyps, book.cite)
+        nq = next_question(ctx, hyps, missing)
+        steps = plan(ctx, hyps, book.sources, industry_doc, checklists, nq, first) if hyps else []
+        summary = _summary(ctx, hyps, book.sources, relevant, best)
+        tl = ctx.timeline
         draft = Draft(
-            case_id=case.id, sources=book.sources, signs=signs, summary=summary, hypotheses=hyps, findings=found,
-            missing_information=missing, next_question=nq, plan=steps, evidence=observed + said,
-            is_is_not=is_is_not(observed, said, tl, catalogue(case.language)), timeline=tl.to_dict(),
+            case_id=case.id, sources=book.sources, signs=list(ctx.signs), summary=summary, hypotheses=hyps,
+            findings=found, missing_information=missing, next_question=nq, plan=steps, evidence=list(ctx.evidence),
+            is_is_not=is_is_not(list(ctx.observed), list(ctx.said), tl, t), timeline=tl.to_dict(),
             provenance={"casekit": __version__, "model": self.model_path.name, "model_sha256": self.model_sha,
                         "seed": self.seed, "index": self.index.identity,
                         "embedding": self.index.manifest.get("embedding", {}).get("id"), "prose": "deterministic",
                         "case_sha256": case_sha},
             case={"title": case.title, "opened": case.opened, "opened_utc": case.opened_utc, "timezone": case.timezone,
                   "service": case.service, "industry": case.industry, "severity": case.severity,
-                  "resources": case.resources, "symptoms": case.symptoms.strip(), "reported_start": start_phrase,
-                  "reported_start_utc": start_utc, "deadline": deadline(case),
+                  "resources": case.resources, "symptoms": case.symptoms.strip(), "reported_start": ctx.start_phrase,
+                  "reported_start_utc": ctx.start_utc, "deadline": ctx.deadline,
                   "log": [{**e.to_dict(), "at_utc": e.at_utc} for e in sorted(case.log, key=lambda e: (e.at_utc, e.line or 0))]},
-            notes=notes, redactions=mapping, identifiers=mine, language=catalogue(case.language).language,
+            notes=notes, redactions=mapping, identifiers=ctx.identifiers, language=t.language, also_considered=also,
         )
         timing = Timing()
         t1 = time.perf_counter()
@@ -232,28 +220,16 @@ class Drafter:
         draft.changes = changes(previous, draft.to_dict())
         return draft
 
-    def _evidence(self, case: Case, signs: list[Sign], start_utc: str | None) -> tuple[list[Evidence], list[Evidence], Timeline]:
-        """This case's lines first: what the data shows, what the customer says (and logs), the
-        timeline from the reported start (`start_utc`) and the dated lines."""
-        affected = {r for r in case.resources} | {s.text for s in signs if s.kind == "resource"}
-        # ASCII boundaries: an id glued to Chinese text ('實例i-0abc…無法') is still an id
-        affected |= set(re.findall(r"(?<![A-Za-z0-9_-])[a-z]+-[0-9a-f]{8,17}(?![A-Za-z0-9_])", f"{case.title} {case.symptoms}"))
-        observed = extract_evidence(case.objective, tz=case.timezone, year=_year(case), affected=affected,
-                                    language=case.language)
-        said = reported(case.symptoms)
-        logged, told = from_log(case.log)
-        observed, said = observed + logged, said + told
-        return observed, said, timeline(observed, start_utc)
-
-    def _retrieve_for(self, case: Case, signs: list[Sign]):
+    def _retrieve_for(self, ctx: Context):
         """Past cases and documents for the customer's account and the case's signs, and
         whether any of them is close enough to be evidence (the relevance gate)."""
-        lanes, best, shared = self._lanes_and_gate(case, signs)
+        case = ctx.case
+        lanes, best, shared = self._lanes_and_gate(case, list(ctx.signs))
         case_hits, doc_hits = lanes["case"], lanes["doc"] + lanes["spec"]
         relevant = best >= MIN_RELEVANCE or (shared and best >= MIN_RELEVANCE_WITH_SIGNS)
         notes = []
         if not relevant:
-            notes.append(catalogue(case.language)("note.not_relevant", best=f"{best:.2f}", gate=MIN_RELEVANCE))
+            notes.append(ctx.t("note.not_relevant", best=f"{best:.2f}", gate=MIN_RELEVANCE))
             case_hits, doc_hits = case_hits[:2], doc_hits[:1]
         else:
             top = case_hits[0][0] if case_hits else 0
@@ -277,7 +253,7 @@ class Drafter:
         """What the relevance gate reads of a case (the best symptom similarity, whether a top
         source shares a telling sign), for calibration (bench/calibrate_gate.py)."""
         case, _ = redacted_case(case, {})
-        signs = extract(case.objective, tz=case.timezone, year=_year(case), language=case.language)
+        signs = extract_signs(case.objective, tz=case.timezone, year=year_of(case), language=case.language)
         _, best, shared = self._lanes_and_gate(case, signs)
         return best, shared
 
@@ -295,7 +271,8 @@ class Drafter:
         """The industry playbook and the leading layer's checklist, when the index has them."""
         industry_doc, checklists = None, []
         if case.industry and case.industry != "other":
-            hits = self.index.search(f"{case.industry} industry playbook: what changes the plan", k=5, kind="doc")
+            q = f"{case.industry} industry playbook: what changes the plan"
+            hits = self.index.search(q, k=5, kind="doc", qvec=self._vector(q))
             # the section that names the industry (not the playbook's general introduction)
             h = next((h for h in hits if case.industry in h.chunk.ref.lower()), None) or \
                 next((h for h in hits if case.industry in h.chunk.text.lower()), None)
@@ -306,6 +283,13 @@ class Drafter:
             checklists.append(book.by_ref(h.chunk.ref) or book.add("doc", h.chunk.ref, h.chunk.title, h.chunk.text,
                                                                    min(1.0, h.score), h.chunk.meta))
         return industry_doc, checklists
+
+    def _vector(self, query: str):
+        """A fixed query's vector, embedded once per drafter (the industry playbook queries)."""
+        cache = self.__dict__.setdefault("_vectors", {})
+        if query not in cache:
+            cache[query] = embed([query])[0]
+        return cache[query]
 
     def _sign_sources(self, book: SourceBook, signs: list[Sign]) -> dict[Sign, str]:
         """The case's telling signs as citable sources (the findings link to them)."""
@@ -344,8 +328,8 @@ class Drafter:
         draft.provenance["prose"] = f"model for {used} of {len(targets)} statements, deterministic for the rest"
 
 
-def _summary(case: Case, hyps: list[Hypothesis], sources: list[Source], relevant: bool, best: float) -> dict:
-    t = catalogue(case.language)
+def _summary(ctx: Context, hyps: list[Hypothesis], sources: list[Source], relevant: bool, best: float) -> dict:
+    t = ctx.t
     if not hyps:
         near = [s for s in sources if s.kind in ("case", "doc")][:2] or sources[:1]
         refs = t["list_sep"].join(s.ref for s in near)
@@ -353,6 +337,10 @@ def _summary(case: Case, hyps: list[Hypothesis], sources: list[Source], relevant
     h = hyps[0]
     if h.status == "confirmed":
         text = t("s.confirmed", text=h.text)
+    elif h.status == "unclear" and len(hyps) > 1:
+        h2 = hyps[1]
+        text = t("s.unclear", layer=h.layer, side=h.side, likelihood=f"{h.likelihood:.2f}", layer2=h2.layer,
+                 side2=h2.side, likelihood2=f"{h2.likelihood:.2f}", text=h.text)
     else:
         text = t("s.likely", likelihood=f"{h.likelihood:.2f}", text=h.text)
     cites = list(dict.fromkeys(re.findall(r"\[(S\d+)\]", h.text) + h.citations[:3]))

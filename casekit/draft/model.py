@@ -34,6 +34,7 @@ class Draft:
     timings: dict = field(default_factory=dict)  # not serialised: varies run to run
     redactions: dict = field(default_factory=dict, repr=False)  # local only, never serialised
     identifiers: dict = field(default_factory=dict, repr=False)  # this case's own (Case.identifiers)
+    also_considered: list[dict] = field(default_factory=list)  # candidates proposed without evidence of their own
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class Draft:
                 "summary": self.summary,
                 "hypotheses": [h.to_dict() for h in self.hypotheses],
                 "findings": [{"text": f["text"], "citations": f["citations"]} for f in self.findings],
+                "also_considered": self.also_considered,
             },
             "missing_information": self.missing_information,
             "next_question": self.next_question,

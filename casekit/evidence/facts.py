@@ -6,18 +6,44 @@ from __future__ import annotations
 import re
 
 from ..i18n import Term
-from ..rules import cues
+from ..rules import knowledge
 from ..text.lang import Rx, normalize_text
-from .model import Evidence, _clip
+from .model import Evidence, clip as _clip
 
-_TIMEOUT_KEY = Rx(r"(?i)(time-?out|keep-?alive|idle|deadline|ttl|grace|逾時|超時|閒置|保持連線)")
+# Numbers with units, for limits against usage (Chinese units too: 秒, 毫秒, 分鐘, 核, 個連線, 個任務).
+QUANTITY = Rx(r"(?i)(?<![\w.])(\d+(?:\.\d+)?)\s*(%|ms|s|sec|seconds|min|mi|gi|ki|mib|gib|kib|mb|gb|kb|tb|m|"
+              r"iops|vcpus?|cpus?|cores?|connections|conns|files|fds|requests|req/s|rps|tasks|pods|threads|"
+              r"毫秒|秒|分鐘|核|個連線|個連接|個任務)(?!\w|/[A-Za-z])")
+
+
+def _limit_word(text: str):
+    return knowledge().joined("limit").search(text)
+
+
+def _timeout_key(text: str):
+    return knowledge().joined("timeout_key").search(text)
 _DURATION = Rx(r"(?i)(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|min|minutes?|毫秒|秒|分鐘)?(?![\w.%])")
 _IDISH = re.compile(r"\b(?:[a-z]+-[0-9a-f]{6,17}|\d{12}|(?:\d{1,3}\.){3}\d{1,3}(?:/\d+)?|[a-z]{2}-[a-z]+-\d[a-z]?)\b")
 
 
 def _template(cmd: str) -> str:
-    """A command with its identifiers and values folded: two runs of it for two resources match."""
-    t = _IDISH.sub("#", cmd.lower())
+    """The question a command asks, with its identifiers and values folded: two runs of it for
+    two resources (or against two servers: `dig @a name`, `dig name`) ask the same question.
+    Options are left out but for those that shape the answer (--query, -o, jsonpath)."""
+    first = re.split(r"\s\|\s", cmd)[0]  # a pipeline's first command asks; the rest filters
+    toks, keep = [], False
+    for tok in first.split():
+        if keep:
+            toks.append(tok)
+            keep = False
+        elif tok.startswith(("--query", "--output", "-o", "-ojsonpath", "--jq")):
+            toks.append(tok)
+            keep = "=" not in tok and tok in ("--query", "--output", "-o", "--jq")
+        elif not tok.startswith(("-", "+", "@")):
+            toks.append(tok)
+    if len(toks) < 2:  # a program and its options only: the options are the question
+        toks = first.split()
+    t = _IDISH.sub("#", " ".join(toks).lower())
     t = re.sub(r"(values|name|id|ids)=[^\s,'\"]+", r"\1=#", t)
     return re.sub(r"\d+", "#", t)
 
@@ -29,27 +55,54 @@ def _item(line: str) -> str:
 
 def _distinct(a: str, b: str) -> tuple[str, str]:
     """The words that tell two otherwise equal commands apart (their resource ids)."""
-    ta, tb = a.split(), b.split()
+    ta, tb = re.split(r"\s\|\s", a)[0].split(), re.split(r"\s\|\s", b)[0].split()  # a pipeline's filter is not a resource
     da = [w for w in ta if w not in tb]
     db = [w for w in tb if w not in ta]
-    ids = lambda ws: ", ".join(m for w in ws for m in _IDISH.findall(w)) or " ".join(ws)[:80]
+    ids = lambda ws: ", ".join(m for w in ws for m in _IDISH.findall(w)) or \
+        " ".join(w for w in ws if not w.startswith(("-", "+")))[:80]
     return ids(da), ids(db)
 
 
+_NOISE = re.compile(r"^\s*(?:[;#]|//|<<>>|\(\d+ rows?\)|real\s|user\s|sys\s)|^[\W_]*$")
+
+
+def _meaningful(line: str) -> bool:
+    """An output line worth comparing: data, not a comment, a banner or a timing line."""
+    return bool(_item(line)) and not _NOISE.match(line) and len(re.sub(r"[\W\d_]", "", line)) >= 3
+
+
+def _fails(rows: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The first line of an output that reports a failure (the command did not answer)."""
+    errors = knowledge().joined("error")
+    return next(((n, t) for n, t in rows if errors.search(t) and not knowledge().any("healthy", t)), None)
+
+
 def _diffs(blocks: list[tuple[str, int, list[tuple[int, str]]]], affected: set[str]) -> list[Evidence]:
-    """Two outputs of the same command: what one has that the other lacks."""
+    """Two outputs of the same command (the same question about two resources, or asked of two
+    servers): the one fails where the other answers, or what one has that the other lacks."""
     out: list[Evidence] = []
     for i in range(len(blocks)):
         for j in range(i + 1, len(blocks)):
             (ca, la, a), (cb, lb, b) = blocks[i], blocks[j]
             if not a or not b or _template(ca) != _template(cb) or ca == cb:
                 continue
-            ia = {_item(t): (n, t) for n, t in a if _item(t)}
-            ib = {_item(t): (n, t) for n, t in b if _item(t)}
+            fa, fb = _fails(a), _fails(b)
+            if bool(fa) != bool(fb):  # one fails, the other answers
+                (ca, a, fa), (cb, b) = ((ca, a, fa), (cb, b)) if fa else ((cb, b, fb), (ca, a))
+                bad_ids, good_ids = _distinct(ca, cb)
+                out.append(Evidence(_clip(fa[1]), "comparison", fa[0], "inferred", context=ca, fact="fact.fails_where",
+                                    values=(("affected", bad_ids or Term("fact.affected_resource")),
+                                            ("healthy", good_ids or Term("fact.healthy_one")),
+                                            ("command", " ".join(ca.split()[:3])))))
+                continue
+            if fa and fb:
+                continue
+            ia = {_item(t): (n, t) for n, t in a if _meaningful(t)}
+            ib = {_item(t): (n, t) for n, t in b if _meaningful(t)}
             only_a = [v for k, v in ia.items() if k not in ib]
             only_b = [v for k, v in ib.items() if k not in ia]
-            if not only_a and not only_b:
-                continue
+            if not only_a and not only_b or (only_a and only_b and len(only_a) + len(only_b) > 6):
+                continue  # nothing differs, or everything does: two different answers, not one missing item
             # the affected one: named in the case's resources or errors, else the one with less
             hit_a = any(x in ca for x in affected)
             hit_b = any(x in cb for x in affected)
@@ -106,7 +159,7 @@ def _quantities(text: str, limit_first: bool = False) -> list[tuple[float, str]]
     ('usage 3.9GiB / 上限 4GiB': 4 GiB), else they come in order."""
     t = normalize_text(_RANGE.sub("", text))
     out = []
-    for m in cues.QUANTITY.finditer(t):
+    for m in QUANTITY.finditer(t):
         unit = "mcpu" if m.group(2).lower() == "m" and _millicores(t, m.start()) else \
             _UNIT.get(m.group(2).lower(), m.group(2).lower())
         value = float(m.group(1)) * _SCALE.get(unit, 1.0)
@@ -114,7 +167,7 @@ def _quantities(text: str, limit_first: bool = False) -> list[tuple[float, str]]
     for m in _HEAP.finditer(text):
         unit = {"k": "kib", "m": "mib", "g": "gib"}[m.group(2).lower()]
         out.append((-1, float(m.group(1)) * _SCALE[unit], "mib"))
-    word = cues.LIMIT.search(t) if limit_first and len(out) > 1 else None
+    word = _limit_word(t) if limit_first and len(out) > 1 else None
     if word:
         named = [q for q in out if q[0] >= word.end() and _LIMIT_THEN.match(t[word.end():q[0]])]
         out = named[:1] + [q for q in out if q not in named[:1]]
@@ -156,7 +209,7 @@ def _usage(text: str, ctx: str, unit: str) -> list[tuple[float, str]]:
 
 def _limits(lines: list[tuple[int, str, str]], blocks: list[tuple[str, int, list[tuple[int, str]]]]) -> list[Evidence]:
     """A limit against usage that reaches it: '512Mi limit' and 'usage 509Mi'."""
-    limits = [(n, t, ctx, q) for n, t, ctx in lines if cues.LIMIT.search(f"{t} {ctx}")
+    limits = [(n, t, ctx, q) for n, t, ctx in lines if _limit_word(f"{t} {ctx}")
               for q in _quantities(t, limit_first=True)[:1]]
     limits += [q for q in _quota_values(blocks) if q[0] not in {x[0] for x in limits}]
     out = []
@@ -166,7 +219,7 @@ def _limits(lines: list[tuple[int, str, str]], blocks: list[tuple[str, int, list
         # an account's quota is capacity, not a cgroup's limit; a quota may be a bare count
         fact = ("fact.quota" if unit else "fact.quota_count") if _QUOTA.search(f"{t} {ctx}") else "fact.limit"
         for m, u, uctx in lines:
-            is_limit = bool(cues.LIMIT.search(f"{u} {uctx}")) and not _USAGE_METRIC.search(f"{u} {uctx}")
+            is_limit = bool(_limit_word(f"{u} {uctx}")) and not _USAGE_METRIC.search(f"{u} {uctx}")
             for v, uu in _usage(u, uctx, unit):
                 if uu == unit and (m != n or len(_quantities(u)) > 1) and 0.85 * lv <= v <= 1.5 * lv \
                         and (v != lv or not is_limit):
@@ -182,7 +235,7 @@ def _limits(lines: list[tuple[int, str, str]], blocks: list[tuple[str, int, list
 
 def _seconds(line: str) -> float | None:
     """The duration a timeout line sets, in seconds ('keepAliveTimeout = 5000 ms', 'idle_timeout.timeout_seconds = 60')."""
-    m = _TIMEOUT_KEY.search(line)
+    m = _timeout_key(line)
     if not m:
         return None
     tail = line[m.end():]

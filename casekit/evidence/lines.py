@@ -1,78 +1,148 @@
 """Evidence: this case's own lines, of every kind, before any past case is read.
 
-Signs (casekit.evidence.signs) are the error lines; evidence is every line of the Objective data
-that can carry a hypothesis or rule one out: state and configuration (`key: value`, JSON
-from CLI output, table rows), absence (`[]`, "has no", "inactive", DISABLED), limits against
-usage, comparisons (what still works; two outputs of the same command for a healthy and a
-broken resource, with the difference computed), and the timeline (changes, first failure)
-in UTC. What the customer says (Subjective) is kept as `reported`, apart from what the
-data shows (`observed`); what casekit computes (a diff, a ratio) is `inferred`.
+Signs (casekit.evidence.signs) are the error lines; evidence is every line of the Objective
+data that can carry a hypothesis or rule one out: state and configuration (`key: value`,
+JSON from CLI output, table rows), absence (`[]`, "has no", a state that is off), limits
+against usage, comparisons (what still works or is normal: is-not evidence; two outputs of
+the same command for a healthy and a broken resource, with the difference computed), the
+changes and the provider's own events, and the timeline in UTC. What the customer says
+(Subjective) is kept as `reported`, apart from what the data shows (`observed`); what casekit
+computes (a diff, a ratio) is `inferred`.
+
+A line is read through its structure first (casekit.evidence.structure): a command is the
+question, never evidence; brackets and table headers say nothing; a routine log line
+(INFO, a checkpoint, a 200) is context. Then through the knowledge base (casekit.rules), in
+an order that keeps negation straight: "no errors" is healthy, not an error; a query or a
+scheduled notice is not a change.
 
 Pure functions, bounded work: at most MAX_LINES lines are read.
 """
 from __future__ import annotations
 
-import re
+import dataclasses
 from datetime import datetime
 
-from ..rules import cues
-from ..text.lang import Rx, han_count, normalize_text
-from ..text.time import TimeError, to_utc_iso, zone
-from .facts import _diffs, _limits, _timeouts
-from .model import Evidence, _clip
-from .signs import CODE, ERROR_WORDS, EXCEPTION, MAX_LINES, is_chinese, stamp_of
+from ..rules import knowledge
+from ..text.lang import Rx, normalize_text
+from ..text.time import TimeError, has_time, to_utc_iso, zone
+from .detectors import detect
+from .facts import QUANTITY, _diffs, _limits, _timeouts
+from .model import Evidence, clip
+from .signs import CODE, EXCEPTION, MAX_LINES, is_chinese, stamp_of
+from .structure import Line, parse
 
 MAX_EVIDENCE = 80
-
-_KV = Rx(r"""^\s*[-*(]?\s*["'`]?([A-Za-z\u4e00-\u9fff][\w .\-/`()\u4e00-\u9fff]{0,60}?)["'`]?\s*[:=]\s*\S""")
-_JSONISH = re.compile(r"""["'][\w.\-]+["']\s*:""")
-_TABLE = re.compile(r"\S\s*\|\s*\S.*\||\S\s{2,}\S.*\S\s{2,}\S|\t\S")
-_FRAME = re.compile(r"""^(?:File "[^"]+", line \d+|at [\w.$<>]+\(|Traceback \(most recent call last\):?|\.\.\.|\^+|"""
-                    r"""[\w.]+\.java:\d+\)?|goroutine \d+ \[)""")
-_HHMM = Rx(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
-_COLONS = re.compile("[:：]+$")
+_PROBLEM_KEY = Rx(r"(?i)(?:^|\W)(?:error|err|exception|fault|fatal|failure|failed|reason|message|msg|warning|status|state|"
+                  r"caused by)\w*\s*$|錯誤|原因|狀態")
+_CHANGE_CONTEXT = Rx(r"(?i)\b(?:change(?:s|log| log| history| records?)|deploy(?:ment)?s?(?: log| history| pipeline)|"
+                     r"deployments|releases?(?: history| notes| log)|rollout history|helm history|git log|cloudtrail|"
+                     r"lookup-events|audit(?:-| )log|activity log|instance-refresh\w*|pipeline|event history|"
+                     r"terraform (?:apply|plan)|ci/cd|change management)\b|變更紀錄|變更記錄|部署紀錄|部署記錄|發布紀錄|變更歷史")
 
 
-def _is_command(line: str) -> str | None:
-    m = cues.COMMAND.match(line)
-    if m and cues.COMMAND_WORDS.match(m.group(1)):
-        return m.group(1).strip()
-    return None
+def _strip_healthy(kb, text: str) -> str:
+    """The line without its healthy phrases ('no errors', 'ThrottledRequests 0'): what is left
+    is read for error words, so a negated problem is not a problem."""
+    out = text
+    for r in kb.of("healthy"):
+        out = r.rx.re.sub(" ", normalize_text(out)) if (r.en or r.zh) else out
+    return out
 
 
-def has_time(line: str) -> bool:
-    """Does a line name a clock time ('13:30', '下午2點')?"""
-    return bool(_HHMM.search(line) or cues.CLOCK_ZH.search(line))
+def _sentences(text: str) -> list[str]:
+    """The statements of a note, each a verbatim piece of it (sentence ends: '。！？；', and '.',
+    '!', '?' before a space)."""
+    from .said import SENTENCE_END
+
+    pieces = [p.strip() for p in SENTENCE_END.split(text.strip()) if p and p.strip()]
+    return [p for p in pieces if len(p) >= 4] or [text.strip()]
+
+
+_DATED = Rx(r"(?i)\b\d{4}-\d{2}-\d{2}\b|(?<![\d/.])\d{1,2}/\d{1,2}(?![\d/.])|\d{1,2}\s*月\s*\d{1,2}\s*[日號]|"
+            r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|昨天|今天|前天|上週|yesterday|today|"
+            r"this morning|last night")
+
+
+def read_line(line: Line, stamped: bool) -> tuple[str | None, str, str]:
+    """(kind, sense, record): what a line of data is. kind is None for a line that bears on
+    nothing (a routine line); sense is 'healthy' or 'peer' for is-not evidence."""
+    kb = knowledge()
+    text = line.text.strip()
+    if len(text) < 2 or not line.evidence:
+        return None, "", ""
+    if kb.any("meta", text):
+        return None, "", "meta"
+    r = kb.first("absence", text)
+    if r is not None and r.name == "absence.empty-result":
+        return "absence", "", r.name
+    healthy = kb.first("healthy", text)
+    errors = kb.joined("error")
+    rest = _strip_healthy(kb, text) if healthy else text
+    if line.role in ("kv", "json") and line.value and not _PROBLEM_KEY.search(line.key):
+        rest = _strip_healthy(kb, line.value) if healthy else line.value  # 'idle-timeout=7200': a key names no failure
+    problem = bool(errors.search(rest) or EXCEPTION.search(rest) or CODE.search(rest)) or line.level in ("error", "fatal")
+    peer = kb.first("works_elsewhere", text) or kb.first("works_elsewhere", line.context)
+    if kb.first("provider_event", text) and not healthy:
+        return "provider", "", kb.first("provider_event", text).name
+    if not kb.any("not_change", text) and not kb.any("scheduled", text):
+        ch = kb.first("change", text)
+        if ch is not None and (stamped or _DATED.search(text) or _CHANGE_CONTEXT.search(line.context) or
+                               _CHANGE_CONTEXT.search(text) or ch.name in ("change.apply", "change.api-call")):
+            return "change", "", ch.name
+    elif kb.any("scheduled", text):
+        return None, "", "scheduled"
+    if stamped and line.role in ("row", "log", "kv", "output") and _CHANGE_CONTEXT.search(line.context) and \
+            not kb.any("not_change", text) and not errors.search(rest):
+        return "change", "", "change.context"  # a dated row of a change record (a deploy history, CloudTrail)
+    if healthy and not problem:
+        return "comparison", "healthy", healthy.name
+    if peer and not problem:
+        return "comparison", "peer", peer.name
+    off = kb.first("state_off", text)
+    if off is not None and not healthy:
+        return "absence", "", off.name
+    if r is not None and not healthy:
+        return "absence", "", r.name
+    sat = kb.first("saturated", text)
+    if sat is not None:
+        return "limit", "", sat.name
+    if kb.any("limit", text) and QUANTITY.search(text) and line.role in ("kv", "json", "row", "output", "note"):
+        return "limit", "", "limit.words"
+    if problem:
+        return "error", "", "error.words"
+    if line.role == "log" and (line.level in ("info", "debug") or kb.any("routine", text)):
+        return None, "", "routine"
+    if kb.any("routine", text):
+        return None, "", "routine"
+    if kb.any("warning", text) or line.level == "warn":
+        return "error", "", "warning.words"
+    if line.role in ("kv", "json", "row"):
+        key = line.key or " ".join(h for h, _ in line.fields)
+        return ("configuration" if kb.any("config_key", key) else "state"), "", ""
+    if stamped:
+        return "timeline", "", ""
+    return ("state", "", "") if line.role == "output" else (None, "", "")
 
 
 def classify(line: str, has_time: bool, output: bool = False) -> str | None:
-    """The kind of evidence a line is, or None when it bears on nothing."""
-    body = normalize_text(line).strip()
-    if len(body) < 2 or _FRAME.match(body):
+    """The kind of evidence one line is on its own, or None when it bears on nothing (the log's
+    lines, a line typed into the form)."""
+    parsed = parse(line)
+    if not parsed:
         return None
-    if cues.CHANGE.search(body) and (has_time or cues.DEPLOYED.search(body)):
-        return "change"
-    if cues.ABSENCE.search(body):
-        return "absence"
-    if (cues.LIMIT.search(body) and cues.QUANTITY.search(body)) or cues.SATURATED.search(body):
-        return "limit"
-    if cues.HEALTHY.search(body) and not ERROR_WORDS.search(body):
-        return "comparison"
-    if ERROR_WORDS.search(body) or EXCEPTION.search(body) or CODE.search(body):
-        return "error"
-    kv = _KV.match(body)
-    if kv or _JSONISH.search(body) or _TABLE.search(body):
-        key = kv.group(1) if kv else body
-        return "configuration" if cues.CONFIG_KEYS.search(key) else "state"
-    if has_time:
-        return "timeline"
-    return "state" if output else None
+    ln = parsed[0]
+    if output and ln.role == "note":
+        ln = Line(ln.n, ln.text, "output")
+    return read_line(ln, has_time)[0]
 
 
 def extract(text: str, tz: str | None = None, year: int | None = None, affected: set[str] | None = None,
-            section: str = "Objective", origin: str = "observed", language: str | None = None) -> list[Evidence]:
-    """Evidence lines of a section, strongest kinds first, each line once. `language` is the
-    case's (detected from `text` when not given): it decides how 'CST' is read."""
+            section: str = "Objective", origin: str = "observed", language: str | None = None,
+            opened_utc: str | None = None) -> list[Evidence]:
+    """Evidence lines of a section, strongest kinds first, each line once, and the facts computed
+    across them (casekit.evidence.detectors, facts). `language` is the case's (detected from
+    `text` when not given): it decides how 'CST' is read; `opened_utc` is when the case was
+    opened (a date before it has passed)."""
     try:
         default_tz = zone(tz) if tz else zone("UTC")
     except TimeError:
@@ -80,45 +150,34 @@ def extract(text: str, tz: str | None = None, year: int | None = None, affected:
     year = year or datetime.now().year
     chinese = is_chinese(text[:100_000], language)
     found: list[Evidence] = []
-    blocks: list[tuple[str, int, list[tuple[int, str]]]] = []
+    blocks: dict[int, tuple[str, int, list[tuple[int, str]]]] = {}
     plain: list[tuple[int, str, str]] = []
-    context, fence, label, label_indent = "", False, "", 0
-    for n, raw in enumerate(text.split("\n")[:MAX_LINES], 1):
-        line = raw.rstrip()
-        norm = normalize_text(line)  # 'Limits：' ends with ':' too
-        if line.strip().startswith(("```", "~~~")):
-            fence = not fence
-            if not fence:
-                context = ""
+    parsed = parse(text, MAX_LINES)
+    for ln in parsed:
+        if ln.role == "command":
+            if ln.block not in blocks or blocks[ln.block][0] != ln.context:
+                blocks[ln.block] = (ln.context, ln.n, [])
             continue
-        if not line.strip():
-            if not fence:
-                context = ""
+        if not ln.evidence:
             continue
-        cmd = _is_command(line)
-        if cmd:
-            context = cmd
-            blocks.append((cmd, n, []))
-            continue
-        if norm.rstrip().endswith(":") and len(line) < 160:
-            if not fence:
-                context = _COLONS.sub("", line.strip())
-                continue
-            label = _COLONS.sub("", line.strip())  # 'Limits:' above indented 'memory: 512Mi'
-            label_indent = len(line) - len(line.lstrip())
-        elif fence and label and len(line) - len(line.lstrip()) <= label_indent:
-            label = ""
-        if blocks and context == blocks[-1][0]:
-            blocks[-1][2].append((n, line.strip()))
-        dt = stamp_of(line, default_tz, year, chinese)
-        kind = classify(line, dt is not None or has_time(line), output=fence or bool(context))
-        plain.append((n, line.strip(), f"{context} {label}".strip()))
-        if kind:
-            found.append(Evidence(_clip(line), kind, n, origin, section, to_utc_iso(dt) if dt else None,
-                                  f"{context} {label}".strip() if label and not norm.rstrip().endswith(":") else context))
+        if ln.block in blocks and ln.context.startswith(blocks[ln.block][0]):
+            blocks[ln.block][2].append((ln.n, ln.text.strip()))
+        dt = stamp_of(ln.text, default_tz, year, chinese)
+        plain.append((ln.n, ln.text.strip(), ln.context))
+        # a note a person typed may hold several statements ('The old subnets work. No errors.'): each is read
+        parts = _sentences(ln.text) if ln.role == "note" else [ln.text.strip()]
+        for part in parts:
+            piece = dataclasses.replace(ln, text=part) if part != ln.text.strip() else ln
+            kind, sense, record = read_line(piece, dt is not None or has_time(part))
+            if kind:
+                found.append(Evidence(clip(part), kind, ln.n, origin, section, to_utc_iso(dt) if dt else None,
+                                      ln.context, sense=sense, detector=record))
+    found = _dated_changes(found)
     if origin == "observed":
-        found += _diffs(blocks, affected or set())
-        found += _limits(plain, blocks)
+        ordered = [blocks[k] for k in sorted(blocks)]
+        found += detect(parsed, opened_utc)
+        found += _diffs(ordered, affected or set())
+        found += _limits(plain, ordered)
         found += _timeouts(plain)
     seen, out = set(), []
     for e in sorted(found, key=lambda e: (-e.weight, e.line or 0)):
@@ -129,35 +188,41 @@ def extract(text: str, tz: str | None = None, year: int | None = None, affected:
     return out[:MAX_EVIDENCE]
 
 
-# Sentence ends: Chinese '。！？；' always; '.', '!', '?' before a space (not inside '3.9GiB').
-SENTENCE_END = re.compile(r"(?<=[。！？；])\s*|(?<=[.!?])\s+")
-
-
-def reported(subjective: str) -> list[Evidence]:
-    """What the customer says, sentence by sentence, kept as `reported`."""
-    out = []
-    for n, raw in enumerate(subjective.split("\n"), 1):
-        for sent in SENTENCE_END.split(raw):
-            s = sent.strip()
-            if len(s) + han_count(s) < 8:  # a Han character counts twice: '連線逾時' is a sentence
-                continue
-            kind = ("comparison" if cues.HEALTHY.search(s) and not ERROR_WORDS.search(s) else
-                    "change" if cues.CHANGE.search(s) else
-                    "error" if ERROR_WORDS.search(s) else None)
-            if kind:
-                out.append(Evidence(_clip(s), kind, n, "reported", "Subjective"))
+def _dated_changes(found: list[Evidence]) -> list[Evidence]:
+    """An undated line of a change record ('aws_vpc_dhcp_options_association.core: Modifying...')
+    takes the time of the dated line above it in the same record (the apply's header)."""
+    out, last = [], {}
+    for e in sorted(found, key=lambda e: e.line or 0):
+        if e.utc:
+            last[e.context] = e.utc
+        elif e.kind == "change" and e.context in last:
+            e = dataclasses.replace(e, utc=last[e.context])
+        out.append(e)
     return out
 
 
 def from_log(entries) -> tuple[list[Evidence], list[Evidence]]:
     """The case's log as evidence: `observed` and `result` entries like Objective lines,
     `reported` entries like Subjective ones, each with its time."""
+    from .said import reported_kind
+
     observed, said = [], []
-    for e in entries:
-        if e.kind in ("observed", "result"):
+    action = None
+    for e in sorted(entries, key=lambda e: (e.at_utc, e.line or 0)):
+        if e.kind == "action":
+            action = e
+        elif e.kind in ("observed", "result"):
             kind = classify(e.text, False) or "state"
-            observed.append(Evidence(_clip(e.text), kind, e.line, "observed", "Log", e.at_utc))
+            sense = "healthy" if kind == "comparison" else ""
+            if e.kind == "result" and sense and action is not None:
+                # the action worked: it confirms what it addressed (the layers of the action's words)
+                observed.append(Evidence(clip(e.text), "comparison", e.line, "inferred", "Log", e.at_utc,
+                                         context=action.text, fact="fact.fix_worked",
+                                         values=(("action", action.text[:160]), ("result", e.text[:160])),
+                                         detector="fix-worked"))
+                continue
+            observed.append(Evidence(clip(e.text), kind, e.line, "observed", "Log", e.at_utc, sense=sense))
         elif e.kind == "reported":
-            kind = "comparison" if cues.HEALTHY.search(e.text) else "change" if cues.CHANGE.search(e.text) else "error"
-            said.append(Evidence(_clip(e.text), kind, e.line, "reported", "Log", e.at_utc))
+            kind, sense = reported_kind(e.text)
+            said.append(Evidence(clip(e.text), kind or "error", e.line, "reported", "Log", e.at_utc, sense=sense))
     return observed, said

@@ -11,9 +11,9 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 
-from ..rules import cues
+from ..rules import knowledge
 from ..text.lang import Rx, detect_language, fold_width
-from ..text.time import ZONE_WORDS, TimeError, clock, parse_stamp, resolve_zone, to_utc_iso, zone
+from ..text.time import CLOCK, ZONE_WORDS, TimeError, clock, parse_stamp, resolve_zone, to_utc_iso, zone
 
 MAX_LINES = 20_000
 HEAD_LINES, TAIL_LINES = 15_000, 4_999  # of a huge Objective, what is kept (with the marker line: MAX_LINES)
@@ -27,8 +27,6 @@ KINDS = ("error", "exception", "code", "http_status", "exit_code", "kernel", "me
 # Every pattern here is a `lang.Rx`: ASCII word boundaries on the normalised line, so
 # 'CannotPullContainerError' in '任務出現CannotPullContainerError錯誤' is a word, and '５０４'
 # is 504. What a sign quotes of its line is the line as written.
-ERROR_WORDS = cues.ERROR  # English and Chinese error words (casekit.rules.cues)
-_WARN_WORDS = cues.WARNING
 EXCEPTION = Rx(r"\b(?:[a-z]+\.)*[A-Z][A-Za-z0-9]*(?:Exception|Error|Exceeded|Fault|Failure)\b")
 CODE = Rx(
     r"\b(?:E[A-Z]{4,}|ERR_[A-Z0-9_]+|SERVFAIL|NXDOMAIN|REFUSED|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|"
@@ -41,7 +39,7 @@ _HTTP = Rx(
     rf"\b([1-5]\d\d)\s+({_HTTP_REASON})\b|"
     r"(?i:\b(?:HTTP/\d(?:\.\d)?\"?\s+|status(?:[ _-]?code)?\s*[:=]?\s*|elb_status_code\s*[:=]?\s*|target_status_code\s*[:=]?\s*|"
     r"HTTP\s+|returned\s+|returns\s+|returning\s+|(?<!exit )(?<!exit status )code\s+)|"
-    rf"(?:{'|'.join(cues.ZH['http_prefix'])})\s*[:=]?\s*(?:為|是)?\s*(?:HTTP\s*)?)([1-5]\d\d)\b|"
+    r"(?:狀態碼|狀態|回傳|傳回|返回|回應|響應)\s*[:=]?\s*(?:為|是)?\s*(?:HTTP\s*)?)([1-5]\d\d)\b|"
     r"\bHTTPCode_(?:ELB|Target|Backend)_(\dXX|\d{3})(?:_Count)?\b"
 )
 _REASONS = {
@@ -50,7 +48,7 @@ _REASONS = {
     "504": "Gateway Timeout",
 }
 _EXIT = Rx(r"(?i)(?:\b(?:exit(?:ed)?(?:\s+with)?\s*(?:code|status)?\s*[:=]?\s*|exit code:\s*|returned\s+exit\s+code\s+)|"
-          rf"(?:{'|'.join(cues.ZH['exit_prefix'])})\s*[:=]?\s*(?:為|是)?\s*)(\d{{1,3}})\b")
+          r"(?:退出碼|退出代碼|結束代碼|結束碼|離開代碼)\s*[:=]?\s*(?:為|是)?\s*)(\d{1,3})\b")
 _KERNEL = Rx(r"(?:\bkernel:|^\s*\[\s*\d+\.\d+\]|\bdmesg\b|Kernel panic|BUG:|Call Trace:|oom-kill|Out of memory:)")
 _RESOURCE = Rx(
     r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{12}:[^\s,;)\]\"'`\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+|"
@@ -73,7 +71,7 @@ _ISO = Rx(
 _ZH_STAMP = Rx(
     rf"(?:({ZONE_WORDS})\s*:?\s*)?(?:(\d{{4}})\s*年\s*)?(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日號]\s*"
     r"(?:[(]?\s*(?:星期|週)[一二三四五六日天]\s*[)]?\s*|[(][一二三四五六日][)]\s*)?"
-    rf"({cues.CLOCK_ZH.pattern})(?::(\d{{2}}))?(?:\s*({ZONE_WORDS})|\s*[(]\s*({ZONE_WORDS})\s*[)])?"
+    rf"({CLOCK})(?::(\d{{2}}))?(?:\s*({ZONE_WORDS})|\s*[(]\s*({ZONE_WORDS})\s*[)])?"
 )
 _SYSLOG = Rx(r"^\s*(?:<\d+>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})\b")
 _APACHE = Rx(r"\[(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\]")
@@ -181,6 +179,7 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
         default_tz = zone("UTC")
     year = year or datetime.now().year
     chinese = is_chinese(text[:100_000], language)
+    kb = knowledge()
     found: dict[str, list[Sign]] = {k: [] for k in KINDS}
     seen: set[tuple[str, str]] = set()
     stamps: list[tuple[datetime, int, str]] = []
@@ -211,9 +210,9 @@ def extract(text: str, tz: str | None = None, year: int | None = None, limit: in
             add("resource", m.group(0).rstrip("."), n)
         if _KERNEL.search(line):
             add("kernel", body, n)
-        elif ERROR_WORDS.search(line):
+        elif kb.joined("error").search(line):
             add("error", body, n)
-        elif _WARN_WORDS.search(line):
+        elif kb.joined("warning").search(line):
             add("warning", body, n)
         for m in _METRIC.finditer(line):
             name = _NAME_TAIL.sub("", fold_width(m.group(1))).strip() if not m.group(1).isascii() else m.group(1)

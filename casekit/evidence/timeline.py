@@ -1,17 +1,13 @@
 """The timeline of a case (changes and failures in UTC, the onset, the change that preceded
-it), the start time the customer reports, and the is / is-not table."""
+it) and the is / is-not table."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from ..i18n import EN, Catalogue
-from ..rules import cues
-from ..text.lang import normalize_text
-from ..text.time import TimeError, clock, parse_stamp, to_utc_iso, zone, zone_in
-from .lines import _HHMM
+from ..i18n import Catalogue
 from .model import Evidence
+
 
 @dataclass
 class Timeline:
@@ -23,55 +19,6 @@ class Timeline:
     def to_dict(self) -> dict:
         return {"events": self.events, "onset_utc": self.onset_utc, "onset_source": self.onset_source,
                 "change": self.change}
-
-
-_DAY_SHIFT = {"昨天": -1, "昨晚": -1, "昨日": -1, "前天": -2, "今天": 0, "今早": 0, "今晚": 0, "今日": 0}
-_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}")
-
-
-def reported_start(subjective: str, opened: str | None, tz: str | None) -> tuple[str | None, str | None]:
-    """The start time as the customer wrote it ('about 13:30 Taipei time', '台北時間約13:30'),
-    and in UTC when the case's date and a timezone allow it: the zone the phrase names
-    ('Taipei time', 'UTC+8', '北京時間'), else the case's (`tz`)."""
-    text = subjective or ""
-    en, zh = cues.TIME_REPORTED.search(text), cues.TIME_REPORTED_ZH.search(text)
-    if not en and not zh:
-        return None, None
-    shift = None
-    if en and (not zh or en.start() <= zh.start()):
-        phrase = re.sub(r"(?i)^(?:since|from|starting|started|began|beginning|after)\s+(?:at\s+)?", "",
-                        " ".join(en.group(0).split()))
-        hhmm = _HHMM.search(en.group(1))
-        hm = (int(hhmm.group(1)), int(hhmm.group(2))) if hhmm else None
-        if hm and re.search(r"(?i)pm", en.group(1)) and hm[0] < 12:
-            hm = (hm[0] + 12, hm[1])
-        named, chinese = en.group(1), False
-    else:
-        starts = [zh.start(g) for g in ("day", "zone", "time") if zh.start(g) >= 0]
-        end = zh.end("zone2") if zh.group("zone2") else zh.end("time")
-        phrase = " ".join(text[min(starts):end].split())
-        hm = clock(zh.group("time"))
-        named, chinese = " ".join(g for g in (zh.group("zone"), zh.group("zone2")) if g), True
-        shift = _DAY_SHIFT.get(normalize_text(zh.group("day"))) if zh.group("day") else None
-    if not (hm and opened):
-        return phrase, None
-    try:
-        base = parse_stamp(opened)
-        case_tz = zone(tz) if tz else None
-        offset = _OFFSET.search(named)
-        found = zone_in(named, chinese, case_tz)
-        where = zone(offset.group(0)) if offset else found[1] if found else case_tz
-        if where is None:
-            return phrase, None
-        local = base.astimezone(where)
-        t = local.replace(hour=hm[0], minute=hm[1], second=0, microsecond=0)
-        if shift is not None:
-            t += timedelta(days=shift)  # '昨天下午2點': the day is written
-        elif t > local + timedelta(minutes=5):
-            t -= timedelta(days=1)  # 'since 23:00' in a case opened at 01:00
-        return phrase, to_utc_iso(t)
-    except (TimeError, ValueError):
-        return phrase, None
 
 
 def timeline(evidence: list[Evidence], reported_utc: str | None = None) -> Timeline:
@@ -112,7 +59,7 @@ def _minutes(a: str, b: str) -> int:
     return int(round((fb - fa).total_seconds() / 60))
 
 
-def is_is_not(observed: list[Evidence], said: list[Evidence], tl: Timeline, t: Catalogue = EN) -> dict:
+def is_is_not(observed: list[Evidence], said: list[Evidence], tl: Timeline, t: Catalogue) -> dict:
     """The seed of narrowing the scope: where and when the problem is, and is not, what
     differs between them, and which change came before it (computed facts in `t`'s language)."""
     def rows(items: list[Evidence], n: int) -> list[dict]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 TEXT: dict = {
     # ------------------------------------------------------------------ vocabulary shown in documents
-    "status": {"confirmed": "confirmed", "supported": "supported", "unjudged": "unjudged", "contradicted": "contradicted"},
+    "status": {"confirmed": "confirmed", "supported": "supported", "unjudged": "unjudged", "contradicted": "contradicted",
+               "unclear": "unclear"},
     "field": {"service": "service", "industry": "industry", "severity": "severity"},
     "origin": {"observed": "observed", "reported": "reported", "inferred": "inferred"},
     "side_phrase": {"customer": "customer-side", "provider": "provider-side", "third-party": "third-party",
@@ -171,8 +172,9 @@ TEXT: dict = {
     "h.shows": " This case shows {clauses}.",
     "h.change": " A change at {utc} came {minutes} min before the first failure{cite}.",
     "h.same_pattern": " Same pattern as {ref}: {cause}.",
-    "h.doc_only": " No past case matched closely; {ref} describes this layer.",
+    "h.doc_only": " No past case matched closely; `{ref}` describes this layer.",
     "h.own_only": " No past case matched closely; the case's own evidence points here.",
+    "h.no_own_evidence": "a similar past case proposed it, but no line of this case points at this layer",
     "h.contradicted": " Contradicted by this case: `{text}` [{source}] ({why}).",
     "h.answer_clause": "the answer `{answer}` to \"{question}\"",
     "h.returned": "`{command}` returned `{result}`",
@@ -183,6 +185,15 @@ TEXT: dict = {
     # What casekit worked out from the case's lines. The English one is also Evidence.detail,
     # what cue matching and the weights read, whatever the case's language.
     "fact.lacks": "{affected} lacks `{item}` that {healthy} has (same command: `{command}`)",
+    "fact.fails_where": "{affected} fails where {healthy} answers (same command: `{command}`)",
+    "fact.pair": "usage {usage} against a limit of {limit} in the same line ({pct}%)",
+    "fact.expired": "its end date {date} had passed when the case was opened ({opened}, {days} days later)",
+    "fact.mismatch": "the {attribute} disagrees: `{value}` (line {line}) against `{other}` (line {other_line})",
+    "fact.attribute": {"architecture": "CPU architecture", "MTU": "MTU"},
+    "fact.probe_budget": "the probe gives up after {delay} + {failures} × {period} = {budget} s, but start-up takes {startup} s (line {line})",
+    "fact.pool_product": "{replicas} replicas × a pool of {pool} = {total} connections, more than the server's limit of {server} (line {line})",
+    "fact.batch_time": "a batch of {batch} × {item} s per item = {total} s, longer than the {limit} s it must finish in (line {line})",
+    "fact.fix_worked": "after `{action}`: `{result}`",
     "fact.present": "present for {healthy}, absent for {affected}",
     "fact.only": "present for {affected} only, not for {other}",
     "fact.limit": "usage {usage} {unit} against a limit of {limit} {unit} ({pct}%), line {line}",
@@ -197,7 +208,7 @@ TEXT: dict = {
     "fact.other": "the other",
     "fact.unit": {"mib": "mib", "mcpu": "millicores", "vcpus": "vcpus", "cores": "cores", "connections": "connections", "files": "files",
                   "requests": "requests", "tasks": "tasks", "pods": "pods", "threads": "threads"},
-    # why a line of the case rules a hypothesis out, one key per rule of cues.CONTRADICTIONS
+    # why a line of the case rules a hypothesis out: the `why` of each contradiction record (casekit/rules/data)
     "against.timeout": "a timeout means no answer came back; an authorization failure answers at once (AccessDenied, 403)",
     "against.works_elsewhere": "the same service works from elsewhere, so it is up: the difference is on the affected side",
     "against.denied": "an explicit denial shows the request reached the service",
@@ -212,6 +223,8 @@ TEXT: dict = {
               "information before drafting.",
     "s.confirmed": "This case's own evidence confirms the leading hypothesis: {text}",
     "s.likely": "Most likely (likelihood {likelihood}): {text}",
+    "s.unclear": "Unclear: nothing in this case decides yet between {layer}/{side} ({likelihood}) and {layer2}/{side2} "
+                 "({likelihood2}); the next question decides. {text}",
     "s.ruled_out": " Ruled out: {layer}/{side}{lead}, because `{text}` [{source}]: {why}.",
     "s.lead": " ({lead})",
     "s.next": " Next: {layer}/{side} ({likelihood}).",
@@ -244,7 +257,7 @@ TEXT: dict = {
                "The real need decides whether we mitigate first or dig first."),
 
     # ------------------------------------------------------------------ next question (reason)
-    # The splitting questions, in the order of reason.QUESTIONS (their predicates and cues live there).
+    # The splitting questions: the `ask` of each question record (casekit/rules/data/50-questions.yaml).
     "q.change": "Did anything change in the hour before it started (deployment, configuration, network, IAM, scaling)?",
     "q.health": "Does AWS Health (or the provider status page) show an open event for this account, region or "
                 "Availability Zone?",

@@ -3,8 +3,7 @@ findings, what to ask, and a plan for this customer. Reads no files and no model
 from .findings import findings
 from .hypotheses import hypotheses
 from .model import Hypothesis, Source
-from .plan import deadline, mitigation, plan
+from .plan import mitigation, plan
 from .questions import missing_information, next_question
 
-__all__ = ["Hypothesis", "Source", "deadline", "findings", "hypotheses", "missing_information", "mitigation",
-           "next_question", "plan"]
+__all__ = ["Hypothesis", "Source", "findings", "hypotheses", "missing_information", "mitigation", "next_question", "plan"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..case import Case
+from ..evidence.context import Context
 from ..evidence.signs import Sign, sign_in
 from ..text.lang import han_count
 from ..text.tokens import tokenize
@@ -24,12 +24,13 @@ def sentences(text: str) -> list[str]:
     return [s for s in pieces if 25 <= len(s) + han_count(s) <= 320 and re.search(r"[.!?)\"'`。！？；」』）]$", s)]
 
 
-def findings(case: Case, signs: list[Sign], sources: list[Source], sign_ids: dict[Sign, str], limit: int = 4) -> list[dict]:
+def findings(ctx: Context, sources: list[Source], sign_ids: dict[Sign, str], limit: int = 4) -> list[dict]:
     """Quotes: the sentence of each top source that best matches the case's signs and symptoms.
 
     A finding's text is a verbatim sentence of its cited source, so it is supported by
     construction; its sign link is cited too.
     """
+    case, signs = ctx.case, ctx.signs
     query = set(tokenize(" ".join([case.title, case.symptoms[:600]] + [s.text for s in signs])))
     out = []
     for src in sources:

@@ -31,10 +31,13 @@ class Hypothesis:
     citations: list[str]
     supporting_signs: list[str]
     contradicting_signs: list[str]
-    status: str = "unjudged"  # confirmed | supported | unjudged | contradicted
+    status: str = "unjudged"  # confirmed | supported | unjudged | contradicted | unclear
     evidence_for: list[dict] = field(default_factory=list)
     evidence_against: list[dict] = field(default_factory=list)
     lead: str | None = None  # the past case it was proposed by
+    same_pattern: bool = False  # the lead past case shares this case's decisive fact (its steps may enter the plan)
+    decisive: list[str] = field(default_factory=list)  # this case's decisive facts for it (not serialised)
+    score: float = 0.0  # the score its likelihood came from (not serialised; bench/calibrate_confidence.py fits on it)
 
     def to_dict(self) -> dict:
         return {"text": self.text, "layer": self.layer, "side": self.side, "likelihood": round(self.likelihood, 3),

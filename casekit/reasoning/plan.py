@@ -1,57 +1,46 @@
 """A plan for this customer: mitigation from this case's own evidence first, then the
 steps past cases and checklists teach, adapted to the industry, carrying this case's
 identifiers (never another customer's: casekit.text.identifiers.scrub).
+
+The first step is what the case itself says to do: undo the change that preceded the onset
+when that change can have caused the leading hypothesis (a provider's failure is not undone
+by rolling back the customer's deploy), make the affected resource match the healthy one,
+relieve the limit that is reached. A past case's steps enter the plan only when that case is
+the same pattern (it shares this case's decisive fact), not merely the same layer.
 """
 from __future__ import annotations
 
-import re
-
-from ..rules import cues
-from ..case import Case
-from ..evidence import Evidence, Timeline
+from ..evidence.context import Context
+from ..rules import fold, knowledge
 from ..text.identifiers import scrub
 from ..text.tokens import short
+from .hypotheses import related_change
 from .model import Hypothesis, Source
-from ..i18n import catalogue
-
-RESTART = re.compile(r"(?i)\b(restart\w*|reboot\w*|stop/start|redeploy\w*|replace the instance|recycle\w*|roll(?:ing)? restart)\b")
-MITIGATE = re.compile(r"(?i)\b(workaround|mitigat\w*|temporar\w*|roll ?back|revert\w*|fail ?over|shift traffic|scale (?:out|up)|"
-                      r"increase|raise|remove the|disable|drain|move back)\b")
-IP_CHANGE = re.compile(r"(?i)\b(new (?:elastic )?ip|change the ip|replace the (?:nlb|load balancer|instance)|new load balancer|"
-                       r"re-?create|stop/start|release the (?:elastic )?ip)\b")
 
 
-def deadline(case: Case) -> str | None:
-    """The customer's own constraint, as they wrote it ('a tournament weekend starting at 19:00 tonight')."""
-    m = cues.DEADLINE.search(case.symptoms or "")
-    return " ".join(m.group(1).split()).strip(" ,;") if m else None
-
-
-def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], cite_evidence,
-               language: str | None = None) -> list[dict]:
+def mitigation(ctx: Context, hyps: list[Hypothesis], cite_evidence) -> list[dict]:
     """What this case's own evidence says to do first: undo the change that preceded the
-    onset, make the affected resource match the healthy one, lift a limit that is reached
-    (in `language`, the case's)."""
-    t = catalogue(language)
-    if not hyps or hyps[0].status == "contradicted":
+    onset (when it is related), make the affected resource match the healthy one, lift a limit
+    that is reached."""
+    t = ctx.t
+    if not hyps or hyps[0].status in ("contradicted", "unclear"):
         return []
     top = hyps[0]
     out = []
     supported = {e["text"] for e in top.evidence_for}
-    if tl.change and top.side in ("customer", "unknown", "third-party") and top.status in ("confirmed", "supported"):
-        ce = next((e for e in evidence if e.kind == "change" and e.text == tl.change["text"]), None)
-        sid = cite_evidence(ce) if ce else None
-        when = (t("p.undo_when", minutes=tl.change['minutes_before']) if tl.change.get("minutes_before") is not None
-                else "")
-        if sid:
-            out.append({"text": t("p.undo", when=when, change=short(tl.change['text'], 160), sid=sid),
-                        "citations": [sid], "kind": "mitigate"})
-    for e in evidence:
+    related = related_change(ctx, top.layer, top.side) if top.status in ("confirmed", "supported") else None
+    if related is not None:
+        ce, minutes = related
+        sid = cite_evidence(ce)
+        when = t("p.undo_when", minutes=minutes) if minutes is not None else ""
+        out.append({"text": t("p.undo", when=when, change=short(ce.text, 160), sid=sid), "citations": [sid],
+                    "kind": "mitigate"})
+    for e in ctx.observed:
         if e.fact and e.kind == "comparison" and e.origin == "inferred" and e.text in supported:
             sid = cite_evidence(e)
             out.append({"text": t("p.fix_difference", detail=e.detail_in(t), sid=sid), "citations": [sid], "kind": "fix"})
             break
-    for e in evidence:
+    for e in ctx.observed:
         if e.kind == "limit" and e.origin == "inferred" and e.text in supported:
             sid = cite_evidence(e)
             out.append({"text": t("p.relieve_limit", detail=e.detail_in(t), sid=sid), "citations": [sid], "kind": "fix"})
@@ -59,27 +48,27 @@ def mitigation(hyps: list[Hypothesis], tl: Timeline, evidence: list[Evidence], c
     return out
 
 
-def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc: Source | None,
-         checklist_docs: list[Source], nq: dict, first: list[dict], mine: dict, limit: int = 8) -> list[dict]:
+def plan(ctx: Context, hyps: list[Hypothesis], sources: list[Source], industry_doc: Source | None,
+         checklist_docs: list[Source], nq: dict, first: list[dict], limit: int = 8) -> list[dict]:
     """Ordered steps: this case's mitigation (`first`), the industry rule, the leading
-    hypothesis' steps from its past case and checklist, ruling out the next one, the
-    question to ask. Every step cites its source; identifiers are this customer's."""
-    t = catalogue(case.language)
+    hypothesis' steps from its past case (when it is the same pattern) and checklist, ruling
+    out the next one, the question to ask. Every step cites its source; identifiers are this
+    customer's."""
+    case, t, kb = ctx.case, ctx.t, knowledge()
     by_id = {s.id: s for s in sources}
     industry = (case.industry or "other").lower()
     steps: list[dict] = []
     seen: set[str] = set()
 
     def add(text: str, cites: list[str], kind: str) -> None:
-        text = scrub(text, mine)
-        key = cues.fold(text)[:80]
+        text = scrub(text, ctx.identifiers)
+        key = fold(text)[:80]
         if key not in seen and cites:
             seen.add(key)
             steps.append({"text": text, "citations": cites, "kind": kind})
 
-    when = deadline(case)
     for n, step in enumerate(first):
-        text = step["text"] + (t("p.constraint", deadline=when) if when and n == 0 else "")
+        text = step["text"] + (t("p.constraint", deadline=ctx.deadline) if ctx.deadline and n == 0 else "")
         add(text, step["citations"], step["kind"])
     rules = t["p.industry_rule"]
     if industry_doc is not None and rules.get(industry):
@@ -92,7 +81,7 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc
         lead = None
         for cid in h.citations:
             src = by_id.get(cid)
-            if src is not None and src.kind == "case":
+            if src is not None and src.kind == "case" and h.same_pattern:
                 case_steps = [(st, cid) for st in (src.meta.get("plan_steps") or [])[:3]]
                 lead = src.ref
                 break
@@ -100,8 +89,8 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc
         check = (t("p.run_checks", ref=doc.ref, verb=t["p.confirm"] if rank == 0 else t["p.rule_out"], layer=h.layer),
                  doc.id) if doc else None
         if rank == 0:
-            mitigations = [(t, c) for t, c in case_steps if MITIGATE.search(t)]
-            others = [(t, c) for t, c in case_steps if not MITIGATE.search(t)]
+            mitigations = [(x, c) for x, c in case_steps if kb.any("mitigation", x)]
+            others = [(x, c) for x, c in case_steps if not kb.any("mitigation", x)]
             ordered = (mitigations + ([check] if check else []) + others) if fast else (([check] if check else []) + case_steps)
             for text, cid in ordered:
                 add(text if check and text == check[0] else t("p.from_case", lead=lead, step=text), [cid], "step")
@@ -114,8 +103,8 @@ def plan(case: Case, hyps: list[Hypothesis], sources: list[Source], industry_doc
     for s in steps:
         if s["kind"] not in ("step", "fix"):
             continue
-        if RESTART.search(s["text"]) and industry == "gaming":
+        if industry == "gaming" and kb.any("restart", s["text"]):
             s["text"] += t["p.gaming_restart"]
-        if IP_CHANGE.search(s["text"]) and industry == "iot":
+        if industry == "iot" and kb.any("ip_change", s["text"]):
             s["text"] += t["p.iot_ip"]
     return steps[:limit]

@@ -1,23 +1,25 @@
 """What to ask: the checklist items the case does not answer yet (missing information), the
-answers already logged, and the one question whose answer best splits the hypotheses."""
+answers already logged, and the one question whose answer best splits the hypotheses. The
+questions are records of the knowledge base (casekit.rules, kind `question`)."""
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
-from ..case import Case
-from ..evidence import Evidence, Timeline
-from ..evidence.signs import Sign
-from ..i18n import EN, catalogue
-from ..rules import cues
-from ..text.lang import cue
+from ..evidence import Evidence
+from ..evidence.context import Context
+from ..i18n import catalogue
+from ..rules import fold, knowledge
+from ..text.time import TIME_IN_TEXT
 from .model import Hypothesis
 
-def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis], evidence: list[Evidence],
-                        tl: Timeline) -> list[dict]:
+
+def missing_information(ctx: Context, hyps: list[Hypothesis]) -> list[dict]:
     """Checklist items absent from the case, each with why it matters for the current
     hypotheses, in the case's language. What the case already answers is never asked again."""
-    t = catalogue(case.language)
+    case, t, kb, tl = ctx.case, ctx.t, knowledge(), ctx.timeline
+    signs, evidence = ctx.signs, ctx.observed + ctx.said
     subj, obj = case.symptoms, case.objective
     text = f"{case.title}\n{subj}\n{obj}"
     kinds = {s.kind for s in signs} | {e.kind for e in evidence}
@@ -30,10 +32,10 @@ def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis], e
         question, why = t[key]
         out.append({"text": question.format(**kw), "why": why.format(**kw)})
 
-    times = cues.TIME_IN_TEXT.findall(subj)
+    times = TIME_IN_TEXT.findall(subj)
     if not case.opened and not times:
         ask("m.when")
-    elif times and not cues.TZ_IN_TEXT.search(subj) and not case.timezone:
+    elif times and not _zone_named(subj) and not case.timezone:
         ask("m.timezone", time=times[0].strip())
     if "resource" not in kinds and not case.resources:
         ask("m.resources")
@@ -42,49 +44,58 @@ def missing_information(case: Case, signs: list[Sign], hyps: list[Hypothesis], e
     if not confirmed:
         if not kinds & {"metric", "limit"}:
             ask("m.metrics")
-        elif "metric" in kinds and not cues.BASELINE.search(text) and "comparison" not in kinds:
+        elif "metric" in kinds and not kb.any("baseline", text) and "comparison" not in kinds:
             ask("m.baseline")
-    if not tl.change and not cues.CHANGE.search(text):
+    if not tl.change and not kb.any("change", text):
         ask("m.change", other=lead if hyps and hyps[0].side != 'customer' else t["m.the_provider"])
-    if "comparison" not in kinds and not cues.HEALTHY.search(text):
+    if "comparison" not in kinds and not (kb.any("works_elsewhere", text) or kb.any("healthy", text)):
         ask("m.healthy")
-    if not confirmed and not cues.REPRODUCTION.search(text):
+    if not confirmed and not kb.any("reproduction", text):
         ask("m.repro")
-    if not cues.NEED.search(subj):
+    if not kb.any("need", subj):
         ask("m.need")
     return out
 
 
 # --------------------------------------------------------------------------- next question
 
-# (question, predicate over a hypothesis: True = answer 'yes' is consistent with it,
-#  pattern: the case already answers it when its text matches). The question is the
-#  English text of the catalogue key of the same position in QUESTION_KEYS; a draft asks
-#  it in the case's language (casekit.i18n).
-QUESTION_KEYS = ("q.change", "q.health", "q.direct", "q.container", "q.storage", "q.throttling", "q.host", "q.previous")
-QUESTIONS = [
-    (EN["q.change"], lambda h: h.side in ("customer", "unknown"), cues.CHANGE),
-    (EN["q.health"], lambda h: h.layer == "provider" or h.side == "provider",
-     cue(r"(?i)aws health|health dashboard|status page|scheduled event")),
-    (EN["q.direct"], lambda h: h.layer != "network",
-     cue(r"(?i)\b(curl|nc -|telnet|dig |nslookup|traceroute|mtr|i/o timeout|connection (?:timed out|refused))",
-         cues.ZH["answered_direct_check"])),
-    (EN["q.container"], lambda h: h.layer == "container",
-     cue(r"(?i)exit code|oomkilled|crashloop|pending|stoppedreason|cannotpull", cues.ZH["answered_container"])),
-    (EN["q.storage"], lambda h: h.layer == "storage", cue(r"(?i)burstbalance|volumequeuelength|iops|throughput")),
-    (EN["q.throttling"], lambda h: h.layer == "capacity",
-     cue(r"(?i)throttl|limitexceeded|\b429\b|quota", cues.ZH["answered_throttling"])),
-    (EN["q.host"], lambda h: h.layer == "os", cue(r"(?i)dmesg|df -h|df -i|free -m|journalctl|systemctl")),
-    (EN["q.previous"], lambda h: h.layer == "application",
-     cue(r"(?i)previous (?:version|release)|rolled back|rollback", cues.ZH["answered_previous"])),
-]
+
+def _zone_named(text: str) -> bool:
+    from ..text.time import ZONE_WORDS
+    from ..text.lang import Rx
+
+    return knowledge().any("timezone_words", text) or bool(Rx(ZONE_WORDS).search(text))
 
 
-def question_texts(n: int) -> list[str]:
-    """QUESTIONS[n] as every catalogue writes it (an answer may quote any of them)."""
-    from ..i18n import LANGUAGES
+@dataclass(frozen=True)
+class Question:
+    """A splitting question (a `question` record): its catalogue key, whom 'yes' keeps, and the
+    lines that already answer it."""
 
-    return list(dict.fromkeys(catalogue(lang)[QUESTION_KEYS[n]] for lang in LANGUAGES))
+    key: str
+    rule: object
+
+    def keeps(self, h) -> bool:
+        """Is an answer 'yes' consistent with hypothesis `h` (anything with a layer and a side)?"""
+        layers, sides, not_layers = self.rule.get("layers", ()), self.rule.get("sides", ()), self.rule.get("not_layers", ())
+        if not_layers and h.layer in not_layers:
+            return False
+        if layers or sides:
+            return h.layer in layers or h.side in sides
+        return True
+
+    def answered_by(self, text: str) -> bool:
+        return bool(self.rule.search(text))
+
+    def texts(self) -> list[str]:
+        """The question as every catalogue writes it (an answer may quote any of them)."""
+        from ..i18n import LANGUAGES
+
+        return list(dict.fromkeys(catalogue(lang)[self.key] for lang in LANGUAGES))
+
+
+def questions() -> list[Question]:
+    return [Question(r.get("ask"), r) for r in knowledge().of("question")]
 
 
 _YES = re.compile(r"(?i)^\s*(?:(?:yes|yep|yeah|correct|true|confirmed|it does|they do|there (?:is|was|are)(?! no))\b|[是有對对會会])")
@@ -92,18 +103,17 @@ _NO = re.compile(r"(?i)^\s*(?:(?:no|nope|not|none|false|nothing|never|it does no
                  r"沒有|没有|不是|不會|不会|否|無|无)")
 
 
-def answered(case: Case) -> list[tuple[Evidence, str, object, bool]]:
+def answered(ctx: Context) -> list[tuple[Evidence, str, object, bool]]:
     """Log entries that answer one of the splitting questions yes or no (`casekit log
     CASE TEXT --answer`): (the entry as evidence, the question, its predicate, yes?)."""
     out = []
-    for entry in case.log:
+    for entry in ctx.case.log:
         if not entry.answers:
             continue
-        asked = cues.fold(entry.answers)
-        t = catalogue(case.language)
-        match = next(((t[QUESTION_KEYS[n]], keeps) for n, (_, keeps, _) in enumerate(QUESTIONS)
-                      if any(cues.fold(q) == asked or (len(asked) >= 30 and cues.fold(q).startswith(asked[:60]))
-                             for q in question_texts(n))), None)
+        asked = fold(entry.answers)
+        match = next(((ctx.t[q.key], q.keeps) for q in questions()
+                      if any(fold(x) == asked or (len(asked) >= 30 and fold(x).startswith(asked[:60])) for x in q.texts())),
+                     None)
         yes = True if _YES.match(entry.text) else False if _NO.match(entry.text) else None
         if match is None or yes is None:
             continue
@@ -117,12 +127,12 @@ def _entropy(ps: list[float]) -> float:
     return -sum(p * math.log2(p) for p in ps if p > 0)
 
 
-def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> dict:
+def next_question(ctx: Context, hyps: list[Hypothesis], missing: list[dict]) -> dict:
     """The question whose answer best splits the hypothesis mass (expected information
     gain), among those the case does not answer already. When the evidence already
     confirms the leading hypothesis, the question is whether the fix works. In the case's
     language; the offered answers stay 'yes'/'no' (what `casekit log --answer` reads)."""
-    t = catalogue(case.language)
+    case, t = ctx.case, ctx.t
     if not hyps:
         if missing:
             return {"text": missing[0]["text"], "why": t["nq.no_hyp_missing"] + missing[0]["why"]}
@@ -136,9 +146,10 @@ def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> di
     ps = [h.likelihood / total for h in hyps]
     prior = _entropy(ps)
     best = None
-    done = {cues.fold(e.answers) for e in case.log if e.answers}
-    for n, (_, yes, answered_by) in enumerate(QUESTIONS):
-        if answered_by.search(text) or any(cues.fold(q) in done for q in question_texts(n)):
+    done = {fold(e.answers) for e in case.log if e.answers}
+    for n, q in enumerate(questions()):
+        yes = q.keeps
+        if q.answered_by(text) or any(fold(x) in done for x in q.texts()):
             continue
         p_yes = sum(p for p, h in zip(ps, hyps) if yes(h))
         if p_yes <= 0 or p_yes >= 1:
@@ -150,7 +161,7 @@ def next_question(case: Case, hyps: list[Hypothesis], missing: list[dict]) -> di
         if best is None or key < best[0]:
             yes_side = [f"{h.layer}/{h.side}" for h in hyps if yes(h)]
             no_side = [f"{h.layer}/{h.side}" for h in hyps if not yes(h)]
-            best = (key, t[QUESTION_KEYS[n]], gain, p_yes, yes_side, no_side)
+            best = (key, t[q.key], gain, p_yes, yes_side, no_side)
     if best is None:
         if missing:
             return {"text": missing[0]["text"], "why": t["nq.answered_missing"] + missing[0]["why"], "answers": []}

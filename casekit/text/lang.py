@@ -156,13 +156,13 @@ _WIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x202F: 0x20, 0x205F: 0x20, **{i: 0x20 for i in range(0x2000, 0x200B)}})
 
 # Simplified -> Traditional for matching: the pairs above, and the characters of casekit's
-# cue words that differ (tests/test_chinese.py checks the cues against OpenCC when it is
+# words that differ (tests/test_chinese.py checks the knowledge base's words against OpenCC when it is
 # installed). A Simplified character that is also an ordinary Traditional one (只, 台, 干,
 # 布, 污, 泄, 制, 表, 系...) is not mapped and the cue tables carry both forms; where a
-# Simplified character has two Traditional ones the common one in cues is chosen (并 並,
+# Simplified character has two Traditional ones the common one in the records is chosen (并 並,
 # 尽 盡, 签 籤, 里 裡, 钟 鐘, 周 週). Cue words are written in Traditional.
 _MORE_PAIRS = (
-    "丟丢 並并 佇伫 備备 儀仪 盡尽 內内 兩两 刪删 則则 創创 劃划 協协 參参 叢丛 塊块 壞坏 寫写 寬宽 層层 "
+    "歸归 丟丢 並并 佇伫 備备 儀仪 盡尽 內内 兩两 刪删 則则 創创 劃划 協协 參参 叢丛 塊块 壞坏 寫写 寬宽 層层 "
     "帶带 幫帮 彈弹 後后 復复 憑凭 拋抛 掛挂 換换 損损 搶抢 擴扩 敗败 於于 暫暂 書书 條条 棄弃 棧栈 標标 "
     "檢检 檻槛 殺杀 決决 沒没 準准 滾滚 滿满 潰溃 灣湾 煩烦 爾尔 牆墙 狀状 獲获 環环 疊叠 監监 盤盘 稱称 "
     "穩稳 籤签 級级 終终 絕绝 綁绑 緊紧 緒绪 緩缓 縮缩 總总 續续 聯联 聽听 臨临 補补 裝装 裡里 規规 觸触 "

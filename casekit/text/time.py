@@ -167,3 +167,31 @@ def clock(text: str) -> tuple[int, int] | None:
     elif (normalize_text(part) in ("凌晨", "半夜") or re.search(r"(?i)\b12(?::00)?\s*am\b", text)) and h == 12:
         h = 0
     return (h, minute) if 0 <= h <= 23 and 0 <= minute <= 59 else None
+
+
+# --------------------------------------------------------------------------- times written in prose
+
+# A clock time: '13:30', '2點', '下午1點半', '晚上 11 點 15 分', '下午兩點' (a Chinese numeral needs its
+# part of day: '一點' alone is 'a little').
+CLOCK = (r"(?:(?:凌晨|清晨|早上|上午|中午|下午|傍晚|晚上|半夜|今晚)\s*(?:[零一二兩三四五六七八九十]{1,3}|\d{1,2})|"
+         r"(?<![\d:.])\d{1,2})\s*(?::\d{2}(?![\d:])|[點時](?:\s*半|\s*(?:\d{1,2}|[零一二三四五六七八九十]{1,3})\s*分|"
+         r"\s*\d{1,2}(?!\d))?)")
+# A day named in Chinese prose ('今天', '週五', '月底').
+DAY_ZH = r"(?:今天|今晚|今日|明天|明早|明晚|後天|本週|下週|週[一二三四五六日末]|星期[一二三四五六日天]|月底|月初|年底)"
+CLOCK_ZH = Rx(CLOCK)
+HHMM = Rx(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+TIME_IN_TEXT = Rx(r"(?i)(\b\d{1,2}(?::\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b|\bnoon\b|\bmidnight\b|" + CLOCK + ")")
+# The start as an English sentence says it: 'since about 13:30 Taipei time', 'from 2pm UTC'.
+TIME_REPORTED = Rx(r"(?i)\b(?:since|from|starting|started|began|beginning|after)\s+(?:at\s+)?(?:about|around|approx\.?|"
+                   r"approximately|roughly|~)?\s*(\d{1,2}(?::\d{2})?\s*(?:am|pm)?(?:\s*(?:utc|gmt|[A-Z]{2,5}T|"
+                   r"[+-]\d{2}:?\d{2}|(?:[A-Z][a-z]+\s+)?(?:local\s+)?time))?)")
+# The start as a Chinese sentence says it: '台北時間約13:30 開始', '從下午2點起', '昨天下午1點半左右開始'.
+TIME_REPORTED_ZH = Rx(
+    rf"(?P<day>昨天|昨晚|昨日|前天|今天|今早|今晚|今日)?\s*(?P<zone>{ZONE_WORDS})?\s*(?:從|自|於|在)?\s*(?:約|大約|大概|差不多)?\s*"
+    rf"(?P<time>{CLOCK})\s*(?:左右|前後|許)?\s*(?P<zone2>[(]?\s*(?:{ZONE_WORDS})\s*[)]?)?\s*"
+    r"(?:開始|起|以來|之後|後|發生|出現|就)")
+
+
+def has_time(line: str) -> bool:
+    """Does a line name a clock time ('13:30', '下午2點')?"""
+    return bool(HHMM.search(line) or CLOCK_ZH.search(line))
