@@ -30,7 +30,7 @@ from .rules import knowledge
 from .rules.layers import CLASSES, HASH_DIM, MODEL, features, text_for
 
 ROOT = Path(__file__).resolve().parents[1]
-TUNING = ("tune", "blind1", "textbook", "threads-a", "twins1")  # the labelled splits the model may learn from
+TUNING = ("tune", "blind1", "textbook", "threads-a", "twins1", "blind2", "threads-b")  # the labelled splits the model may learn from
 L2 = 1e-4  # per unit of sample weight; chosen by 5-fold cross-validation over the tuning cases (decisive-line layer, model + signatures: 1e-2 0.570, 1e-3 0.797, 1e-4 0.805)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import shutil
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,10 @@ def index_dir(tmp_path_factory) -> Path:
     from casekit.retrieval import build_index
 
     d = tmp_path_factory.mktemp("index")
+    reuse = os.environ.get("CASEKIT_TEST_INDEX")  # a developer's shortcut: a copy of an index built the same way
+    if reuse:
+        shutil.copytree(reuse, d, dirs_exist_ok=True)
+        return d
     paths = [CORPUS]
     rfc = SHARED / "rfc"
     if rfc.exists():

@@ -15,7 +15,7 @@ import re
 from ..draft.living import KINDS, nothing_changed, shown
 from ..draft import Draft
 from ..text.identifiers import scrub
-from ..text.tokens import short
+from ..text.tokens import balanced, short
 from ..i18n import EN, Catalogue, catalogue
 
 # Every sentence of these documents is a template of casekit.i18n, in the draft's language
@@ -45,7 +45,7 @@ def _quote(text: str, limit: int = 600) -> str:
 
 
 def _code(text: str, limit: int = 160) -> str:
-    return "`" + esc(short(text or "", limit)).replace("|", "∣").replace("`", "ˋ") + "`"
+    return "`" + esc(short(balanced(text or ""), limit)).replace("|", "∣").replace("`", "ˋ") + "`"
 
 
 def _when(d: Draft) -> str:
@@ -182,13 +182,13 @@ def render_assessment(d: Draft) -> str:
         out += [t("a.h_lines"), "", t("a.lines_head"), "|---|---|---|---|"]
         for e in strong:
             text = _code(e.text, 140) + (f" → {esc(e.detail_in(t))}" if e.fact else "")
-            out.append(f"| {t['origin'].get(e.origin, e.origin)} | {e.kind} | {e.line or ''} | {text} |")
+            out.append(f"| {t['origin'].get(e.origin, e.origin)} | {t.name('kind', e.kind)} | {e.line or ''} | {text} |")
         out.append("")
     out += [t("a.h_signs"), ""]
     if d.signs:
         out += [t("a.signs_head"), "|---|---|---|"]
         for s in d.signs:
-            out.append(f"| {s.kind} | {_code(s.text, 200)} | {s.line or ''} |")
+            out.append(f"| {t.name('kind', s.kind)} | {_code(s.text, 200)} | {s.line or ''} |")
     else:
         out.append(t("a.no_signs"))
     out += ["", t("a.h_assessment"), "", f"{inline(d.summary['text'])} {cite(d.summary['citations'])}", ""]
@@ -218,7 +218,7 @@ def render_assessment(d: Draft) -> str:
     out += [f"{n}. {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)] or [t("a.no_plan")]
     out += ["", t("a.h_sources"), ""]
     for s in d.sources:
-        out.append(f"[{s.id[1:]}] {esc(s.ref)} ({s.kind}{t('a.score', score=format(s.score, '.2f')) if s.kind != 'sign' else ''}): "
+        out.append(f"[{s.id[1:]}] {esc(s.ref)} ({t.name('kind', s.kind)}{t('a.score', score=format(s.score, '.2f')) if s.kind != 'sign' else ''}): "
                    f"{_quote(s.text, 240)}")
     return "\n".join(out) + "\n"
 
@@ -242,7 +242,7 @@ def render_worklog(d: Draft) -> str:
     ev = []
     for e in d.evidence[:14]:
         tag = f"[{t['origin'].get(e.origin, e.origin)}]"
-        ev.append(f"- {tag} {e.kind}: {_code(e.text, 140)}" + (f" → {esc(e.detail_in(t))}" if e.fact else ""))
+        ev.append(f"- {tag} {t.name('kind', e.kind)}: {_code(e.text, 140)}" + (f" → {esc(e.detail_in(t))}" if e.fact else ""))
     steps = [f"{n}. [ ] {inline(p['text'])} {cite(p['citations'])}" for n, p in enumerate(d.plan, 1)]
     log = c.get("log") or []
     history = [f"- {esc(e['at'])} (UTC {e['at_utc']}) [{esc(e['kind'])}] {esc(e['text'])}"

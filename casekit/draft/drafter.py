@@ -74,7 +74,7 @@ class SourceBook:
             return None
         key = (e.section, e.line, e.text, e.detail)
         if key not in self._evidence:
-            where = f"{self.case_id} {e.section}" + (f" line {e.line}" if e.line else "")
+            where = self.text("src.line" if e.line else "src.section", case=self.case_id, section=e.section, line=e.line)
             title = f"{e.origin} {e.kind}" + (f": {e.detail_in(self.text)}" if e.fact else "")  # the text stays the case's line
             self._evidence[key] = self.add("sign", where, title, e.text, 1.0, {"origin": e.origin, "kind": e.kind}).id
         return self._evidence[key]

@@ -8,6 +8,7 @@ import re
 from ..i18n import Term
 from ..rules import knowledge
 from ..text.lang import Rx, normalize_text
+from ..text.tokens import balanced, short
 from .model import Evidence, clip as _clip
 
 # Numbers with units, for limits against usage (Chinese units too: 秒, 毫秒, 分鐘, 核, 個連線, 個任務).
@@ -115,7 +116,7 @@ def _diffs(blocks: list[tuple[str, int, list[tuple[int, str]]]], affected: set[s
             for n, text in only_b[:3]:  # present for the healthy one, absent for the affected one
                 out.append(Evidence(_clip(a[0][1]), "comparison", a[0][0], "inferred", context=ca, fact="fact.lacks",
                                     values=(("affected", bad("fact.affected_resource")),
-                                            ("item", " ".join(text.split())[:160]),
+                                            ("item", short(balanced(text), 160)),
                                             ("healthy", good("fact.healthy_one")), ("command", verb))))
                 out.append(Evidence(_clip(text), "comparison", n, "observed", context=cb, fact="fact.present",
                                     values=(("healthy", good("fact.healthy_resource")),

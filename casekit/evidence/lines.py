@@ -29,7 +29,7 @@ from .detectors import detect
 from .facts import QUANTITY, _diffs, _limits, _timeouts
 from .model import Evidence, clip
 from .signs import CODE, EXCEPTION, MAX_LINES, is_chinese, stamp_of
-from .structure import Line, parse
+from .structure import Line, is_prose, parse
 
 MAX_EVIDENCE = 80
 _PROBLEM_KEY = Rx(r"(?i)(?:^|\W)(?:error|err|exception|fault|fatal|failure|failed|reason|message|msg|warning|status|state|"
@@ -63,6 +63,9 @@ _DATED = Rx(r"(?i)\b\d{4}-\d{2}-\d{2}\b|(?<![\d/.])\d{1,2}/\d{1,2}(?![\d/.])|\d{
             r"this morning|last night")
 
 
+_FAILED = Rx(r"(?i)\s*(?:\W\s*)?(?:error|fatal|exception|failed|failure)\b|\s*\w*(?:error|exception)\s*:")  # a line that reports a failure, not a change made
+
+
 def read_line(line: Line, stamped: bool) -> tuple[str | None, str, str]:
     """(kind, sense, record): what a line of data is. kind is None for a line that bears on
     nothing (a routine line); sense is 'healthy' or 'peer' for is-not evidence."""
@@ -84,7 +87,8 @@ def read_line(line: Line, stamped: bool) -> tuple[str | None, str, str]:
     peer = kb.first("works_elsewhere", text) or kb.first("works_elsewhere", line.context)
     if kb.first("provider_event", text) and not healthy:
         return "provider", "", kb.first("provider_event", text).name
-    if not kb.any("not_change", text) and not kb.any("scheduled", text):
+    failed = line.level in ("error", "fatal") or bool(_FAILED.match(text))  # 'Error: ... UpdateClusterVersion ... 503'
+    if not failed and not kb.any("not_change", text) and not kb.any("scheduled", text):
         ch = kb.first("change", text)
         if ch is not None and (stamped or _DATED.search(text) or _CHANGE_CONTEXT.search(line.context) or
                                _CHANGE_CONTEXT.search(text) or ch.name in ("change.apply", "change.api-call")):
@@ -171,7 +175,7 @@ def extract(text: str, tz: str | None = None, year: int | None = None, affected:
             kind, sense, record = read_line(piece, dt is not None or has_time(part))
             if kind:
                 found.append(Evidence(clip(part), kind, ln.n, origin, section, to_utc_iso(dt) if dt else None,
-                                      ln.context, sense=sense, detector=record))
+                                      ln.context, sense=sense, detector=record, prose=ln.role == "note" and is_prose(part)))
     found = _dated_changes(found)
     if origin == "observed":
         ordered = [blocks[k] for k in sorted(blocks)]

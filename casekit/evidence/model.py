@@ -33,6 +33,7 @@ class Evidence:
     sense: str = ""  # is-not evidence: 'healthy' (a measurement stated normal) or 'peer' (the same thing works elsewhere)
     detector: str = ""  # the detector that computed it, or the record that classified it
     layer_weights: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # casekit.rules.layers
+    prose: bool = field(default=False, compare=False)  # a sentence a person wrote, not a line of data
 
     @property
     def weight(self) -> float:
@@ -43,8 +44,12 @@ class Evidence:
     @property
     def decisive(self) -> bool:
         """A fact that can settle a hypothesis: computed across lines, a state that is off or
-        absent, a value at its limit, the provider's own confirmation."""
-        return self.origin == "inferred" or self.kind in ("absence", "limit", "provider")
+        absent, a value at its limit, the provider's own confirmation. A sentence a person wrote
+        ('no NAT gateway is attached') and an empty result on its own ('{}') are read, but they
+        do not settle anything: the data line or the fact computed across lines does."""
+        if self.origin == "inferred":
+            return True
+        return self.kind in ("absence", "limit", "provider") and not self.prose and self.detector != "absence.empty-result"
 
     @functools.cached_property
     def detail(self) -> str:

@@ -228,7 +228,7 @@ def parse(text: str, max_lines: int | None = None) -> list[Line]:
             out.append(Line(n, line, "kv", context=ctx, key=kv.group(1).strip(), value=kv.group(2).strip(),
                             fenced=st.fence, block=st.block))
             continue
-        role = "output" if (st.fence or st.context) and not _prose(strip) else "note"
+        role = "output" if (st.fence or st.context) and not is_prose(strip) else "note"
         out.append(Line(n, line, role, context=ctx, fenced=st.fence, block=st.block))
     return out
 
@@ -251,7 +251,7 @@ def _level(line: str) -> str | None:
 _WORD = re.compile(r"^[(\"'`]?[A-Za-z][a-z]*(?:'[a-z]+)?[)\"'`]?[.,;:!?]?$")
 
 
-def _prose(line: str) -> bool:
+def is_prose(line: str) -> bool:
     """A sentence a person typed, not tool output: mostly plain words, or Chinese text."""
     if re.search(r"[\u4e00-\u9fff]{4,}", line):
         return True

@@ -34,6 +34,10 @@ class Term:
     item: str | None = None
 
 
+# template fields that always hold one of casekit's own words (translated by Catalogue.name)
+_NAMED = {"layer": "layer", "layer2": "layer", "side": "side", "side2": "side", "hypothesis": "hypothesis", "section": "section"}
+
+
 class Catalogue:
     """The templates of one language."""
 
@@ -45,7 +49,20 @@ class Catalogue:
         return self.table[key]
 
     def __call__(self, key: str, **kw: Any) -> str:
-        return self.table[key].format(**kw) if kw else self.table[key]
+        if not kw:
+            return self.table[key]
+        return self.table[key].format(**{k: self.name(_NAMED[k], v) if k in _NAMED else v for k, v in kw.items()})
+
+    def name(self, what: str, value: Any) -> Any:
+        """casekit's own word for a layer, a side or a kind of evidence or source (`what`) in this
+        language; 'network/customer' names both; anything else as given. The English names are
+        the JSON vocabulary itself."""
+        if not isinstance(value, str):
+            return value
+        if what == "hypothesis":
+            layer, _, side = value.partition("/")
+            return f"{self.name('layer', layer)}/{self.name('side', side)}" if side else value
+        return self.table[f"name.{what}"].get(value, value)
 
     def fill(self, key: str, values: Iterable[tuple[str, Any]]) -> str:
         """`key`'s template filled with `values`, each Term among them looked up here first:

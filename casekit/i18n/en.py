@@ -7,6 +7,12 @@ TEXT: dict = {
     "status": {"confirmed": "confirmed", "supported": "supported", "unjudged": "unjudged", "contradicted": "contradicted",
                "unclear": "unclear"},
     "field": {"service": "service", "industry": "industry", "severity": "severity"},
+    "name.layer": {"network": "network", "os": "os", "container": "container", "storage": "storage", "application": "application", "capacity": "capacity", "provider": "provider", "unknown": "unknown"},
+    "name.side": {"customer": "customer", "provider": "provider", "third-party": "third-party", "unknown": "unknown"},
+    "name.section": {"Objective": "Objective", "Subjective": "Subjective", "Log": "Log", "Assessment": "Assessment"},
+    "src.line": "{case} {section} line {line}",
+    "src.section": "{case} {section}",
+    "name.kind": {"exit_code": "exit_code", "http_status": "http_status", "kernel": "kernel", "resource": "resource", "warning": "warning", "error": "error", "absence": "absence", "limit": "limit", "comparison": "comparison", "change": "change", "provider": "provider", "configuration": "configuration", "state": "state", "timeline": "timeline", "metric": "metric", "exception": "exception", "http": "http", "code": "code", "quantity": "quantity", "time": "time", "identifier": "identifier", "sign": "sign", "case": "case", "doc": "doc", "rfc": "rfc", "playbook": "playbook"},
     "origin": {"observed": "observed", "reported": "reported", "inferred": "inferred"},
     "side_phrase": {"customer": "customer-side", "provider": "provider-side", "third-party": "third-party",
                     "unknown": "side unknown"},
@@ -163,7 +169,7 @@ TEXT: dict = {
     # What a text meant for the customer or another team drops (render._outward): regexes.
     "outward.same_pattern": r"\s*Same pattern as [A-Za-z0-9._-]+: .*?\.(?=\s+[A-Z]|\s*$)",
     "outward.constraint": r"\s*The customer's constraint: \".*?\"\.",
-    "outward.from_case": r"^From [A-Za-z0-9._-]+(?: \(adapt to this case\))?: ",
+    "outward.from_case": r" \(as in [A-Za-z0-9._-]+, where it was the same pattern\)",
 
     # ------------------------------------------------------------------ hypotheses (reason)
     "h.phrase": "A {side} {layer} problem",
@@ -304,7 +310,7 @@ TEXT: dict = {
     "p.run_checks": "Run the checks in {ref} to {verb} the {layer} hypothesis.",
     "p.confirm": "confirm",
     "p.rule_out": "rule out",
-    "p.from_case": "From {lead} (adapt to this case): {step}",
+    "p.from_case": "{step} (as in {lead}, where it was the same pattern)",
     "p.checklist": "Work through {ref} and record each result in the work log.",
     "p.ask": "Ask the customer: {question}",
     "p.gaming_restart": " (gaming: only after a workaround is in place, in a maintenance window; a restart drops players)",

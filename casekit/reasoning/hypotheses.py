@@ -139,6 +139,7 @@ def _pattern_words(text: str) -> set[str]:
 
 def _judge(g: Judged, ctx: Context, full_text: dict[str, str]) -> None:
     lead = g.cases[0] if g.cases else None
+    seen: dict[tuple[str, str], int] = {}
     for e in ctx.observed:
         p = _share(e, g.layer)
         if p < 0.15:
@@ -147,8 +148,14 @@ def _judge(g: Judged, ctx: Context, full_text: dict[str, str]) -> None:
         if e.sense:
             g.healthy.append((w, e))
             continue
-        g.support.append((TELL.get(e.kind, 0.5) * p + (2.0 if e.decisive and p >= 0.4 else 0.0), e))
-        if e.decisive and p >= 0.4 and e.kind != "change":
+        # the rows of one table or one command's output are one observation: three pods stuck
+        # in the same state weigh a little more than one, not three times as much
+        group = (e.context, e.kind) if e.context and e.origin != "inferred" else (e.text, e.kind)
+        repeat = seen.get(group, 0)
+        seen[group] = repeat + 1
+        decisive = e.decisive and p >= 0.4 and repeat == 0
+        g.support.append(((TELL.get(e.kind, 0.5) * p + (2.0 if decisive else 0.0)) / (1 + repeat), e))
+        if decisive and e.kind != "change":
             g.decisive.append(e)
     g.support.sort(key=lambda x: (-x[0], x[1].line or 0))
     g.healthy.sort(key=lambda x: (-x[0], x[1].line or 0))

@@ -10,6 +10,8 @@ the same pattern (it shares this case's decisive fact), not merely the same laye
 """
 from __future__ import annotations
 
+import re
+
 from ..evidence.context import Context
 from ..rules import fold, knowledge
 from ..text.identifiers import scrub
@@ -48,6 +50,18 @@ def mitigation(ctx: Context, hyps: list[Hypothesis], cite_evidence) -> list[dict
     return out
 
 
+_RESULT = re.compile(r"\s*(?:\b(?:Result|Outcome|Expected|Observed)\b|結果|预期|預期)\s*[:：].*$|,?\s*\bas expected\b.*$", re.I | re.S)
+
+
+def instruction(step: str) -> str:
+    """A past case's plan step as an instruction for this case: what to do and how to check it,
+    without what happened there ('Result: new error ..., as expected')."""
+    text = _RESULT.sub("", step).strip().rstrip(",;:，；：")
+    if text and text[-1] not in ".。!?！？":
+        text += "。" if re.search(r"[\u4e00-\u9fff]$", text) else "."
+    return text
+
+
 def plan(ctx: Context, hyps: list[Hypothesis], sources: list[Source], industry_doc: Source | None,
          checklist_docs: list[Source], nq: dict, first: list[dict], limit: int = 8) -> list[dict]:
     """Ordered steps: this case's mitigation (`first`), the industry rule, the leading
@@ -82,7 +96,7 @@ def plan(ctx: Context, hyps: list[Hypothesis], sources: list[Source], industry_d
         for cid in h.citations:
             src = by_id.get(cid)
             if src is not None and src.kind == "case" and h.same_pattern:
-                case_steps = [(st, cid) for st in (src.meta.get("plan_steps") or [])[:3]]
+                case_steps = [(x, cid) for x in map(instruction, (src.meta.get("plan_steps") or [])[:3]) if x]
                 lead = src.ref
                 break
         doc = next((by_id[c] for c in h.citations if c in by_id and by_id[c].kind == "doc"), None)

@@ -87,3 +87,37 @@ def short(text: str, n: int = 140) -> str:
             end += 1
         p = end
     return t[:p].rstrip() + (" …" if p < len(t) else "")
+
+
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def balanced(text: str) -> str:
+    """A quoted fragment of a line without the brackets it does not open or close itself: a
+    JSON line quoted from the middle of an array ('{ "State": "active" } ]') reads as its own
+    object. Brackets left unmatched inside the text stay (nothing is invented)."""
+    t = text.strip()
+    while True:
+        stack, unmatched = [], set()
+        for i, ch in enumerate(t):
+            if ch in _OPEN:
+                stack.append(i)
+            elif ch in _CLOSE:
+                if stack and t[stack[-1]] == _OPEN[_CLOSE.index(ch)]:
+                    stack.pop()
+                else:
+                    unmatched.add(i)
+        unmatched |= set(stack)
+        if not unmatched:
+            return t
+        lead = min(unmatched) == 0 or not t[:min(unmatched)].strip()
+        tail = max(unmatched) == len(t) - 1 or not t[max(unmatched) + 1:].strip(" ,;")
+        if lead:
+            t2 = t[min(unmatched) + 1:].strip().lstrip(",; ")
+        elif tail:
+            t2 = t[:max(unmatched)].strip().rstrip(",; ")
+        else:
+            return t
+        if not t2:
+            return t
+        t = t2
