@@ -3,6 +3,7 @@ real index built once per session with the bundled MiniLM."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,24 @@ def need_shared(sub: str = "") -> Path:
 @pytest.fixture(scope="session")
 def shared_rfc() -> Path:
     return need_shared("rfc")
+
+
+def apt_install(package: str, present) -> None:
+    """Install a Debian package with apt-get when `present()` says it is missing: the test
+    setup's way to get what a fresh CI machine lacks (Chromium, a CJK font). Needs root and
+    apt-get; a user's machine without them skips with the reason. Waits for another apt-get
+    holding the lock (tests of several worktrees may share a machine)."""
+    if present():
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip(f"Debian's {package} is not installed and apt-get needs root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    lock = ["-o", "DPkg::Lock::Timeout=900"]
+    subprocess.run(["apt-get", *lock, "update", "-qq"], env=env, capture_output=True, timeout=1200)
+    r = subprocess.run(["apt-get", *lock, "install", "-y", "-qq", package], env=env,
+                       capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0 or not present():
+        pytest.fail(f"apt-get install {package} failed: {r.stderr[-500:]}")
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess:

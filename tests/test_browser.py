@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, apt_install
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROME_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -27,16 +27,7 @@ CHROME_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
 
 def chromium() -> str:
     """Debian's Chromium; the test setup installs it with apt-get where it can (root)."""
-    path = shutil.which("chromium")
-    if path:
-        return path
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("Debian's chromium is not installed and apt-get needs root")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=900)
-    r = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, text=True, timeout=1200)
-    if r.returncode != 0 or not shutil.which("chromium"):
-        pytest.fail(f"apt-get install chromium failed: {r.stderr[-500:]}")
+    apt_install("chromium", lambda: shutil.which("chromium"))
     return shutil.which("chromium")
 
 
