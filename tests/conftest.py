@@ -46,6 +46,28 @@ def apt_install(package: str, present) -> None:
         pytest.fail(f"apt-get install {package} failed: {r.stderr[-500:]}")
 
 
+def cjk_font_files() -> list[str]:
+    """The font files fontconfig (what Chromium uses) knows to cover Traditional Chinese."""
+    if not shutil.which("fc-list"):
+        return []
+    out = subprocess.run(["fc-list", ":lang=zh-tw", "file"], capture_output=True, text=True, timeout=60).stdout
+    return sorted({line.strip().rstrip(":") for line in out.splitlines() if line.strip()})
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> list[str]:
+    """A font with Chinese glyphs, installed the way Chromium is (Debian's fonts-noto-cjk, by
+    apt-get where root; else a skip): the files fontconfig lists for Chinese. casekit's chart
+    font lookup is reset, so it sees a font installed in this session."""
+    if not shutil.which("fc-list"):
+        apt_install("fontconfig", lambda: shutil.which("fc-list"))
+    apt_install("fonts-noto-cjk", cjk_font_files)
+    from casekit.documents.chart import cjk_family
+
+    cjk_family.cache_clear()
+    return cjk_font_files()
+
+
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run the installed console script the way a user does."""
     exe = Path(sys.executable).with_name("casekit")
