@@ -16,6 +16,23 @@ CORPUS = ROOT / "corpus"
 INBOX = ROOT / "examples" / "inbox"
 
 
+_SCREENSHOTS: list[Path] = []
+
+
+@pytest.fixture
+def screenshots() -> list[Path]:
+    """Append a screenshot's path here and the end of the test run names it."""
+    return _SCREENSHOTS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    shots = [p for p in _SCREENSHOTS if p.exists()]
+    if shots:
+        terminalreporter.write_sep("-", "screenshots")
+        for p in shots:
+            terminalreporter.write_line(str(p))
+
+
 def need_shared(sub: str = "") -> Path:
     p = SHARED / sub
     if not p.exists():
