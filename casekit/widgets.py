@@ -444,18 +444,18 @@ class SoapApp:
         head = "".join(f"<th>{esc(c)}</th>" for c in _columns(t["isnot.head"]))
         return f"<table class='casekit-isnot'><tr>{head}</tr>{body}</table>"
 
-    def plot(self) -> None:
-        """Timeline of the case's events (UTC and the customer's timezone) and pasted metrics."""
+    def plot(self):
+        """Timeline of the case's events (UTC and the customer's timezone) and pasted metrics,
+        labelled in the case's language (casekit.documents.chart); returns the Figure."""
         import matplotlib.pyplot as plt
 
+        from .documents.chart import timeline_figure
         from .text.time import parse_stamp, zone
 
         self.plots.clear_output()
         c = self.case()
         tz = zone(self.tz.value or "UTC")
         events = [(parse_stamp(s.utc), s.text[:40]) for s in (self.draft.signs if self.draft else []) if s.utc]
-        if c.opened:
-            events.append((parse_stamp(c.opened), "case opened"))
         points = []
         for line in self.metrics.value.splitlines():
             parts = line.split()
@@ -465,28 +465,10 @@ class SoapApp:
                 except (ValueError, CaseKitError):
                     continue
         with self.plots:
-            fig, axes = plt.subplots(1, 2 if points else 1, figsize=(11 if points else 6, 2.8), squeeze=False)
-            ax = axes[0][0]
-            for i, (t, label) in enumerate(sorted(events)):
-                ax.plot([t], [0], "o")
-                ax.annotate(f"{label}\n{t.astimezone(tz):%H:%M} {self.tz.value}", (t, 0), xytext=(0, 10 + 18 * (i % 3)),
-                            textcoords="offset points", fontsize=7, ha="center")
-            ax.set_yticks([])
-            ax.set_title("Timeline (axis in UTC)")
-            if points:
-                ax2 = axes[0][1]
-                points.sort()
-                xs, ys = [p[0] for p in points], [p[1] for p in points]
-                ax2.plot(xs, ys, "-o")
-                mean = sum(ys) / len(ys)
-                sd = (sum((y - mean) ** 2 for y in ys) / len(ys)) ** 0.5
-                bad = [x for x, y in zip(xs, ys) if sd and abs(y - mean) > sd]
-                if bad:
-                    ax2.axvspan(min(bad), max(bad), color="red", alpha=0.15, label="abnormal")
-                    ax2.legend()
-                ax2.set_title("Metrics (abnormal window shaded)")
-            fig.autofmt_xdate()
+            fig = timeline_figure(events, points, self.tz.value, self.language,
+                                  opened=parse_stamp(c.opened) if c.opened else None)
             plt.show()
+        return fig
 
 
 def _columns(header: str) -> list[str]:

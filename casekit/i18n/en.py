@@ -324,6 +324,11 @@ TEXT: dict = {
     "form.assessment": "Assessment and plan",
     "form.missing": "Missing information and next question",
     "form.timeline": "Timeline and metrics",
+    # the timeline chart (widgets.plot, documents.chart); Chinese only where a CJK font is installed
+    "chart.timeline": "Timeline (axis in UTC)",
+    "chart.metrics": "Metrics (abnormal window shaded)",
+    "chart.abnormal": "abnormal",
+    "chart.opened": "case opened",
     "form.summary": "Summary.",
     "form.finding": "Finding.",
     "form.plan": "Plan {n}.",
