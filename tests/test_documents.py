@@ -30,6 +30,17 @@ def prose(line: str) -> str:
     """A line as casekit wrote it: without the quotes of the case's own lines (code spans),
     links, cited source ids and the table pipes."""
     text = CODE.sub(" ", line)
+    if re.match(r"^\[\d+\] ", text):  # a source: its id, where it is and what kind, then a quote of it
+        text = re.split(r"(?<=[)）])[:：] ?", text, maxsplit=1)[0]
+    return text
+
+
+def unquoted(text: str) -> str:
+    """casekit's own words only: without the quotes of the case or of a source, and without the
+    names of the corpus's documents."""
+    for _ in range(3):  # quotes inside quotes, innermost first
+        text = re.sub(r'"[^"]*(?:"|$)|「[^「」]*(?:」|$)|“[^“”]*(?:”|$)', " ", text)
+    text = re.sub(r"\S+\.md(?: › [^(（，]*)?", " ", text)
     text = re.sub(r"\]\([^)]*\)", "]", text)  # markdown links keep their text
     text = re.sub(r"\[S?\d+\]|\[x\]|\[ \]", " ", text)  # [S3] citations, [3] source numbers, checkboxes
     return text.replace("|", " ")
@@ -54,7 +65,9 @@ def empty_headings(doc: str) -> list[str]:
         if not head:
             continue
         rest = next((x for x in lines[i + 1:] if x.strip()), None)
-        if rest is None or rest.startswith("#") or rest.strip() == "---":
+        level = len(ln) - len(ln.lstrip("#"))
+        deeper = rest is not None and level and rest.startswith("#" * (level + 1))  # a section opening with its first subsection
+        if rest is None or (rest.startswith("#") and not deeper) or rest.strip() == "---":
             out.append(ln)
     return out
 
@@ -67,6 +80,7 @@ def problems(doc: str, chinese: bool, plan: list[str]) -> list[str]:
         text = prose(ln)
         if JSON_FRAGMENT.search(text):
             out.append(f"raw JSON fragment: {ln[:120]}")
+        text = unquoted(text)
         if not balanced(text):
             out.append(f"unbalanced bracket: {ln[:120]}")
         if chinese:

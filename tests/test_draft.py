@@ -145,7 +145,7 @@ def test_industry_changes_the_plan(drafter):
 
 
 def test_next_question_splits_the_hypotheses(drafter):
-    d = drafter.draft(case("NEW-0010"))  # capacity vs others, not settled by the case's lines alone
+    d = drafter.draft(case("NEW-0016"))  # application vs network, not settled by the case's lines alone
     assert len(d.hypotheses) >= 2 and d.hypotheses[0].status != "confirmed"
     assert "bits of uncertainty" in d.next_question["why"]
     confirmed = drafter.draft(case("NEW-0001"))  # settled: only whether the fix works is open

@@ -44,6 +44,12 @@ def _quote(text: str, limit: int = 600) -> str:
     return esc(short(text or "", limit))
 
 
+def _said(text: str | None, limit: int) -> str:
+    """What the customer wrote, as a block quote: their words, not casekit's."""
+    quoted = _quote(text, limit)
+    return f"> {quoted}" if quoted else ""
+
+
 def _code(text: str, limit: int = 160) -> str:
     return "`" + esc(short(balanced(text or ""), limit)).replace("|", "∣").replace("`", "ˋ") + "`"
 
@@ -94,7 +100,7 @@ def is_is_not_rows(d: Draft) -> list[tuple[str, Cell, Cell]]:
     if ch:
         gap = tx("isnot.gap", minutes=ch['minutes_before']) if ch.get("minutes_before") is not None else ""
         at = tx("isnot.at", utc=ch['utc']) if ch.get("utc") else ""
-        rows.append((tx("isnot.changed"), (f"{short(ch['text'], 110)}{at}{gap}", ""), ("", "")))
+        rows.append((tx("isnot.changed"), (f"\x00{short(balanced(ch['text']), 110)}\x00{at}{gap}", ""), ("", "")))
     return rows
 
 
@@ -105,6 +111,9 @@ def is_is_not_table(d: Draft) -> list[str]:
 
     def cell(c: Cell) -> str:
         text, note = c
+        if "\x00" in text:  # a quoted line of the case inside casekit's own words
+            before, quote, after = text.split("\x00", 2)
+            return esc(before) + _code(quote, 130) + esc(after)
         return f"{_code(text, 130)} ({note})" if note else esc(text)
     return [t("isnot.head"), "|---|---|---|"] + [f"| {label} | {cell(a)} | {cell(b)} |" for label, a, b in rows]
 
@@ -175,7 +184,7 @@ def render_assessment(d: Draft) -> str:
     out += [" · ".join(meta), ""]
     for n in d.notes:
         out += [t("a.note", note=esc(n)), ""]
-    out += [t("a.h_symptoms"), "", _quote(c.get("symptoms"), 1200) or t("a.none_given"), ""]
+    out += [t("a.h_symptoms"), "", _said(c.get("symptoms"), 1200) or t("a.none_given"), ""]
     out += [t("a.h_evidence"), "", t("a.h_isnot"), "", *is_is_not_table(d), ""]
     strong = [e for e in d.evidence if e.origin != "reported"][:10]
     if strong:
@@ -256,10 +265,10 @@ def render_worklog(d: Draft) -> str:
         t("w.h_summary"), "", t("w.summary", title=esc(c.get('title')), when=_when(d))
         + (t("w.started", start=esc(c['reported_start'])) if c.get("reported_start") else "")
         + ("。" if t.chinese else ". ") + f"{inline(d.summary['text'])} {cite(d.summary['citations'])}", "",
-        t("w.h_pain"), "", _quote(c.get("symptoms"), 800) or t("w.not_stated"), "",
+        t("w.h_pain"), "", _said(c.get("symptoms"), 800) or t("w.not_stated"), "",
         t("w.h_isnot"), "", *is_is_not_table(d), "",
         t("w.h_evidence"), "", *(ev or [t("w.none_yet")]), "",
-        t("w.h_ruled"), "", *([f"- {esc(h.layer)}/{esc(h.side)}: {_code(h.evidence_against[0]['text'], 100)}: "
+        t("w.h_ruled"), "", *([f"- {esc(t.name('hypothesis', h.layer + '/' + h.side))}: {_code(h.evidence_against[0]['text'], 100)}: "
                                f"{esc(h.evidence_against[0]['why'])}" for h in ruled if h.evidence_against] or [t("w.nothing_yet")]), "",
         t("w.h_history"), "", *(history or [t("w.no_log")]), "",
         t("w.h_steps"), "", *taken, *(steps or [t("w.none_planned")]), "",
@@ -268,7 +277,7 @@ def render_worklog(d: Draft) -> str:
         t("w.external"),
         t("w.internal"), "",
         t("w.h_agreements"), "", *(agreed or [t("w.no_agreements")]), "",
-        t("w.h_open"), "", *(f"- {esc(m['text'])}" for m in d.missing_information), "",
+        t("w.h_open"), "", *([f"- {esc(m['text'])}" for m in d.missing_information] or [t("w.nothing_yet")]), "",
     ]
     return "\n".join(lines)
 
@@ -305,8 +314,8 @@ def render_escalation(d: Draft) -> str:
         *([t("e.known_item", layer=esc(h.layer), side=esc(h.side), status=_status(t, h.status), likelihood=f"{h.likelihood:.2f}",
              text=esc(_outward(h.text, mine, t))) for h in d.hypotheses]
           or [t("e.known_none")]), "",
-        t("e.unknown"), "", *(f"- {esc(m['text'])}" for m in d.missing_information), "",
-        t("e.planned"), "", *(f"- {esc(_outward(p['text'], mine, t))}" for p in d.plan[:4]), "",
+        t("e.unknown"), "", *([f"- {esc(m['text'])}" for m in d.missing_information] or [t("e.none")]), "",
+        t("e.planned"), "", *([f"- {esc(_outward(p['text'], mine, t))}" for p in d.plan[:4]] or [t("e.none")]), "",
     ]
     return "\n".join(lines)
 

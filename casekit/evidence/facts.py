@@ -68,8 +68,13 @@ _NOISE = re.compile(r"^\s*(?:[;#]|//|<<>>|\(\d+ rows?\)|real\s|user\s|sys\s)|^[\
 
 
 def _meaningful(line: str) -> bool:
-    """An output line worth comparing: data, not a comment, a banner or a timing line."""
-    return bool(_item(line)) and not _NOISE.match(line) and len(re.sub(r"[\W\d_]", "", line)) >= 3
+    """An output line worth comparing: data, not a comment, a banner or a timing line; not a
+    time-stamped log line either (an event of one host, not something the other one lacks)."""
+    return (bool(_item(line)) and not _NOISE.match(line) and not _STAMPED.match(line)
+            and len(re.sub(r"[\W\d_]", "", line)) >= 3)
+
+
+_STAMPED = re.compile(r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\s*\[?\s*\d+\.\d+\]|^[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}")
 
 
 def _fails(rows: list[tuple[int, str]]) -> tuple[int, str] | None:

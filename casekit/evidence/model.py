@@ -45,11 +45,13 @@ class Evidence:
     def decisive(self) -> bool:
         """A fact that can settle a hypothesis: computed across lines, a state that is off or
         absent, a value at its limit, the provider's own confirmation. A sentence a person wrote
-        ('no NAT gateway is attached') and an empty result on its own ('{}') are read, but they
-        do not settle anything: the data line or the fact computed across lines does."""
+        that names no value ('no NAT gateway is attached', as opposed to 'the route table has
+        only the local route, no 0.0.0.0/0') and an empty result on its own ('{}') are read,
+        but they do not settle anything: a line of data or a fact computed across lines does."""
         if self.origin == "inferred":
             return True
-        return self.kind in ("absence", "limit", "provider") and not self.prose and self.detector != "absence.empty-result"
+        vague = self.prose and not any(ch.isdigit() for ch in self.text)
+        return self.kind in ("absence", "limit", "provider") and not vague and self.detector != "absence.empty-result"
 
     @functools.cached_property
     def detail(self) -> str:

@@ -35,7 +35,7 @@ class Term:
 
 
 # template fields that always hold one of casekit's own words (translated by Catalogue.name)
-_NAMED = {"layer": "layer", "layer2": "layer", "side": "side", "side2": "side", "hypothesis": "hypothesis", "section": "section"}
+_NAMED = {"layer": "layer", "layer2": "layer", "side": "side", "side2": "side", "hypothesis": "hypothesis", "section": "section", "kind": "kind"}
 
 
 class Catalogue:

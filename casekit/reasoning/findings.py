@@ -47,5 +47,6 @@ def findings(ctx: Context, sources: list[Source], sign_ids: dict[Sign, str], lim
         if best is None or best_score < 0.9:
             continue
         linked = [sign_ids[s] for s in signs if s in sign_ids and sign_in(s, best)][:2]
-        out.append({"text": f"{src.ref} ({src.kind}): \"{best}\"", "citations": [src.id, *linked], "quote": best})
+        out.append({"text": ctx.t("f.quote", ref=src.ref, kind=src.kind, quote=best), "citations": [src.id, *linked],
+                    "quote": best})
     return out

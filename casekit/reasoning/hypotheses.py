@@ -29,7 +29,7 @@ from ..i18n import Catalogue
 from ..rules import fold, knowledge
 from ..text.identifiers import scrub
 from ..text.lang import Rx
-from ..text.tokens import STOP, short, tokenize
+from ..text.tokens import balanced, STOP, short, tokenize
 from .model import Hypothesis, Source
 from .questions import answered
 
@@ -79,7 +79,7 @@ def describe(e: Evidence, sid: str | None, t: Catalogue) -> str:
         return t("h.answer_clause", answer=short(e.text, 100), question=short(e.context, 90)) + ref
     if len(e.text) < 16 and e.context:  # a bare result ('[]', 'null') means what its command asked
         return t("h.returned", command=short(e.context, 100), result=e.text) + ref
-    return f"`{short(e.text, 120)}`{ref}"
+    return f"`{short(balanced(e.text), 120).replace('`', 'ˋ')}`{ref}"  # a quote: one code span, brackets its own
 
 
 def _share(e: Evidence, layer: str) -> float:

@@ -53,6 +53,9 @@ def mitigation(ctx: Context, hyps: list[Hypothesis], cite_evidence) -> list[dict
 _RESULT = re.compile(r"\s*(?:\b(?:Result|Outcome|Expected|Observed)\b|結果|预期|預期)\s*[:：].*$|,?\s*\bas expected\b.*$", re.I | re.S)
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def instruction(step: str) -> str:
     """A past case's plan step as an instruction for this case: what to do and how to check it,
     without what happened there ('Result: new error ..., as expected')."""
@@ -96,7 +99,9 @@ def plan(ctx: Context, hyps: list[Hypothesis], sources: list[Source], industry_d
         for cid in h.citations:
             src = by_id.get(cid)
             if src is not None and src.kind == "case" and h.same_pattern:
-                case_steps = [(x, cid) for x in map(instruction, (src.meta.get("plan_steps") or [])[:3]) if x]
+                # in the case's own language only: a Chinese plan does not quote an English diary
+                case_steps = [(x, cid) for x in map(instruction, (src.meta.get("plan_steps") or [])[:3])
+                              if x and bool(_HAN.search(x)) == t.chinese]
                 lead = src.ref
                 break
         doc = next((by_id[c] for c in h.citations if c in by_id and by_id[c].kind == "doc"), None)

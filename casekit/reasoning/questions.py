@@ -24,8 +24,8 @@ def missing_information(ctx: Context, hyps: list[Hypothesis]) -> list[dict]:
     text = f"{case.title}\n{subj}\n{obj}"
     kinds = {s.kind for s in signs} | {e.kind for e in evidence}
     confirmed = bool(hyps) and hyps[0].status == "confirmed"
-    lead = f"{hyps[0].layer}/{hyps[0].side}" if hyps else t["m.any_hypothesis"]
-    alt = t("m.vs", alt=f"{hyps[1].layer}/{hyps[1].side}") if len(hyps) > 1 else ""
+    lead = t.name("hypothesis", f"{hyps[0].layer}/{hyps[0].side}") if hyps else t["m.any_hypothesis"]
+    alt = t("m.vs", alt=t.name("hypothesis", f"{hyps[1].layer}/{hyps[1].side}")) if len(hyps) > 1 else ""
     out = []
 
     def ask(key: str, **kw) -> None:
@@ -159,14 +159,15 @@ def next_question(ctx: Context, hyps: list[Hypothesis], missing: list[dict]) -> 
         gain = prior - post
         key = (-round(gain, 6), n)
         if best is None or key < best[0]:
-            yes_side = [f"{h.layer}/{h.side}" for h in hyps if yes(h)]
-            no_side = [f"{h.layer}/{h.side}" for h in hyps if not yes(h)]
+            yes_side = [t.name("hypothesis", f"{h.layer}/{h.side}") for h in hyps if yes(h)]
+            no_side = [t.name("hypothesis", f"{h.layer}/{h.side}") for h in hyps if not yes(h)]
             best = (key, t[q.key], gain, p_yes, yes_side, no_side)
     if best is None:
         if missing:
             return {"text": missing[0]["text"], "why": t["nq.answered_missing"] + missing[0]["why"], "answers": []}
         question, why = t["nq.confirm_lead"]
-        return {"text": question.format(layer=hyps[0].layer, side=hyps[0].side), "why": why, "answers": ["yes", "no"]}
+        return {"text": question.format(layer=t.name("layer", hyps[0].layer), side=t.name("side", hyps[0].side)), "why": why,
+                "answers": ["yes", "no"]}
     _, question, gain, p_yes, yes_side, no_side = best
     return {"text": question,
             "why": t("nq.split", yes=round(p_yes * 100), no=round((1 - p_yes) * 100), yes_side=", ".join(yes_side),

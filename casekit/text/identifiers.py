@@ -96,4 +96,5 @@ def scrub(text: str, mine: dict[str, list[str]]) -> str:
 def foreign(text: str, mine: dict[str, list[str]]) -> list[str]:
     """Identifiers in `text` that are not this case's (what a check counts: must be none)."""
     flat = {v for vs in mine.values() for v in vs}
+    flat |= {z[:-1] for z in mine.get("zone", [])}  # a zone's region is the case's own too (us-east-1a: us-east-1)
     return [v for _, v in find(text) if v not in flat]
