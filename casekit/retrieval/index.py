@@ -30,6 +30,10 @@ BM25_WEIGHT = 0.5  # 2:1; 3:1 scored 0.004 higher on the retrieval objective but
 MAX_PER_FILE = 3  # sections of one document in a result list, so one long guide cannot crowd out the rest
 ALIASES_IN_FLAT = True  # symptom aliases (casekit.retrieval.aliases) also rank sections in the flat list
 CITED_SPEC = 0.999  # an RFC section cited by a retrieved note ranks right below the note
+# The specification lane is reranked over its best SPEC_POOL * k sections and the sections that
+# the lane's notes cite: own score + CITE_WEIGHT * the citing note's score (bench/tune_retrieval.py).
+SPEC_POOL = 3
+CITE_WEIGHT = 0.5
 _RFC_CITE = re.compile(r"RFC\s?(\d{3,5})\s?§\s?([0-9A-Z]+(?:\.\d+)*)")
 
 
@@ -176,27 +180,40 @@ class Index:
         return _one_per_source(hits, max_per_file)[:k]
 
     def lanes(self, query: str, k: int = 3, service: str | None = None, qvec: np.ndarray | None = None,
-              **weights) -> dict[str, list[Hit]]:
+              cite_weight: float | None = None, **weights) -> dict[str, list[Hit]]:
         """The best `k` of each lane that the index holds: {'case': [...], 'doc': [...], 'spec': [...]}."""
         if qvec is None and self.chunks:
             qvec = embed([query])[0]
         present = set(self._lanes.tolist())
-        out = {lane: self.search(query, k=k, service=service, qvec=qvec, lane=lane, **weights)
+        out = {lane: self.search(query, k=k * SPEC_POOL if lane == "spec" else k, service=service, qvec=qvec,
+                                 lane=lane, **weights)
                for lane in LANES if lane in present}
-        if "spec" in out and out.get("doc"):
-            out["spec"] = self._cited_sections(out["doc"], out["spec"], k)
+        if "spec" in out:
+            out["spec"] = self._rerank_sections(out.get("doc", []), out["spec"], k,
+                                                CITE_WEIGHT if cite_weight is None else cite_weight)
         return out
 
-    def _cited_sections(self, docs: list[Hit], specs: list[Hit], k: int) -> list[Hit]:
-        """Source of truth first: an RFC section that a retrieved note cites ('RFC 7231
-        §6.6.5') joins the specification lane with the note's score (just below it)."""
-        merged = {h.chunk.group: h for h in specs}
+    def _rerank_sections(self, docs: list[Hit], specs: list[Hit], k: int, cite_weight: float) -> list[Hit]:
+        """The specification lane, reranked: a section's own score (its text and its symptom
+        aliases against the query) plus `cite_weight` times the score of the best retrieved note
+        that cites it ('RFC 7231 §6.6.5'), so the source of truth behind a good note rises
+        without a note that cites three sections pushing out the one the question is about."""
+        own = {h.chunk.group: h for h in specs}
+        cited: dict[str, tuple[float, Chunk]] = {}
         for d in docs:
             for i in self._cited(d.chunk):
-                c, score = self.chunks[i], d.score * CITED_SPEC
-                if c.group not in merged or merged[c.group].score < score:
-                    merged[c.group] = Hit(c, score, dense=merged[c.group].dense if c.group in merged else 0.0)
-        return sorted(merged.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
+                c = self.chunks[i]
+                if c.group not in cited or cited[c.group][0] < d.score:
+                    cited[c.group] = (d.score, c)
+        ranked = []
+        for group in {*own, *cited}:
+            mine = own.get(group)
+            by_note = cited.get(group, (0.0, None))[0]
+            score = ((mine.score if mine else 0.0) + cite_weight * by_note) / (1.0 + cite_weight)
+            ranked.append(Hit(mine.chunk if mine else cited[group][1], score, dense=mine.dense if mine else 0.0,
+                              bm25=mine.bm25 if mine else 0.0, dense_rank=mine.dense_rank if mine else None,
+                              bm25_rank=mine.bm25_rank if mine else None))
+        return sorted(ranked, key=lambda h: (-h.score, h.chunk.id))[:k]
 
     def _cited(self, chunk: Chunk) -> list[int]:
         """The first chunk of each indexed RFC section that `chunk` cites ('RFC 7231 §6.6.5')."""
