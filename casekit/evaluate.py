@@ -57,6 +57,10 @@ class Report:
     metrics: dict[str, dict[str, float]]
     misses: dict[str, list[str]] = field(default_factory=dict)
     lanes: float | None = None  # share of relevant items in the top LANE_K of their own lane
+    # the specification lane alone: share of relevant RFC sections in its top LANE_K, overall and
+    # per query language ('en', 'zh'), with how many sections each figure counts
+    spec: float | None = None
+    spec_by_lang: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def table(self) -> str:
         names = ["recall@1", "recall@5", "mrr", f"ndcg@{self.k}"]
@@ -68,16 +72,28 @@ class Report:
         if self.lanes is not None:
             lines.append(f"lanes (as `casekit search` shows them): {self.lanes:.3f} of relevant sources in the "
                          f"top {LANE_K} of their lane")
+        if self.spec is not None:
+            per = "  ".join(f"{lang} {v['recall']:.3f} ({v['found']}/{v['sections']})" for lang, v in self.spec_by_lang.items())
+            lines.append(f"specification lane recall@{LANE_K}: {self.spec:.3f}" + (f"  ({per})" if per else ""))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {"queries": self.n, "k": self.k, "metrics": self.metrics, "lanes_recall": self.lanes,
-                "misses": self.misses}
+                "misses": self.misses, "spec_lane_recall": self.spec, "spec_lane_recall_by_lang": self.spec_by_lang}
+
+
+def query_language(q: dict) -> str:
+    """'zh' or 'en': the query's `lang` label ('zh-Hant', 'zh-mixed', ...), else its script."""
+    from .text.lang import detect_language
+
+    lang = q.get("lang") or detect_language(q["query"])
+    return "zh" if str(lang).startswith("zh") else "en"
 
 
 def evaluate(index: Index, queries: list[dict], k: int = 10, **weights) -> Report:
     vecs = embed([q["query"] for q in queries])
     found_in_lane = total = 0
+    spec: dict[str, list[int]] = {}  # language -> [found, sections]
     sums = {m: {"recall@1": 0.0, "recall@5": 0.0, "mrr": 0.0, f"ndcg@{k}": 0.0} for m in MODES}
     misses: dict[str, list[str]] = {m: [] for m in MODES}
     for q, v in zip(queries, vecs):
@@ -106,9 +122,16 @@ def evaluate(index: Index, queries: list[dict], k: int = 10, **weights) -> Repor
         for r in rel:
             total += 1
             found_in_lane += any(matches(h.chunk.ref, r) for hits in lanes.values() for h in hits)
+            if r.startswith("RFC "):
+                tally = spec.setdefault(query_language(q), [0, 0])
+                tally[0] += any(matches(h.chunk.ref, r) for h in lanes.get("spec", []))
+                tally[1] += 1
     n = max(1, len(queries))
     metrics = {m: {name: round(v / n, 4) for name, v in s.items()} for m, s in sums.items()}
-    return Report(len(queries), k, metrics, misses, round(found_in_lane / max(1, total), 4))
+    found, sections = sum(f for f, _ in spec.values()), sum(t for _, t in spec.values())
+    by_lang = {lang: {"recall": round(f / t, 4), "found": f, "sections": t} for lang, (f, t) in sorted(spec.items())}
+    return Report(len(queries), k, metrics, misses, round(found_in_lane / max(1, total), 4),
+                  round(found / sections, 4) if sections else None, by_lang)
 
 
 def run_retrieval_eval(index_dir: Path, queries: Path, k: int = 10) -> Report:

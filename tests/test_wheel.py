@@ -31,6 +31,7 @@ def test_the_wheel_installs_and_indexes_outside_the_checkout(tmp_path):
     (wheel,) = wheels.glob("casekit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "casekit/retrieval/ingest/__init__.py" in names
+    assert "casekit/retrieval/spec_aliases.json" in names  # data read at run time
     modules = {p.relative_to(src).as_posix() for p in (src / "casekit").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
 

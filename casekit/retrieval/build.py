@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import store
+from .aliases import alias_chunks, is_alias
 from .chunks import Chunk
 from .dense import DEFAULT_DIM
 from .encoders import embed, embedding_fingerprint
@@ -29,6 +30,7 @@ class IndexStats:
     changed: int = 0
     removed: int = 0
     chunks: int = 0
+    aliases: int = 0
     embedded: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -36,7 +38,8 @@ class IndexStats:
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        s = (f"indexed {self.files} files ({self.changed} changed, {self.removed} removed): {self.chunks} chunks, "
+        aliases = f" (+{self.aliases} symptom aliases of RFC sections)" if self.aliases else ""
+        s = (f"indexed {self.files} files ({self.changed} changed, {self.removed} removed): {self.chunks} chunks{aliases}, "
              f"{self.embedded} embedded, in {self.seconds:.1f} s")
         if self.rebuilt:
             s += f"; full rebuild: {self.rebuilt}"
@@ -74,6 +77,8 @@ def build_index(paths: Iterable[Path], folder: Path, progress: bool = True,
         old_files = (old or {}).get("files", {})
         by_file: dict[str, list[Chunk]] = {}
         for c in old_chunks:
+            if is_alias(c):  # made afresh below, from this casekit's alias data
+                continue
             by_file.setdefault(c.meta.get("file", ""), []).append(c)
         files: dict[str, dict] = {}
         chunks: list[Chunk] = []
@@ -117,6 +122,9 @@ def build_index(paths: Iterable[Path], folder: Path, progress: bool = True,
                 files[key] = {"sha256": digest, "rel": src.rel, "chunks": len(kept)}
         stats.removed = len(set(old_files) - set(files) - set(stats.skipped))
         stats.files, stats.chunks = len(files), len(chunks)
+        aliases = alias_chunks(chunks)
+        stats.aliases = len(aliases)
+        chunks.extend(aliases)
 
         cache: dict[str, np.ndarray] = {}
         if old_vectors is not None:

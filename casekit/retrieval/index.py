@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import dense, store
+from .aliases import is_alias
 from .chunks import Chunk
 from .encoders import embed, embedding_fingerprint
 from ..errors import IndexStateError
@@ -27,7 +28,12 @@ RRF_K = 60
 DENSE_WEIGHT = 1.0
 BM25_WEIGHT = 0.5  # 2:1; 3:1 scored 0.004 higher on the retrieval objective but put NEW-0008 on the wrong layer
 MAX_PER_FILE = 3  # sections of one document in a result list, so one long guide cannot crowd out the rest
+ALIASES_IN_FLAT = True  # symptom aliases (casekit.retrieval.aliases) also rank sections in the flat list
 CITED_SPEC = 0.999  # an RFC section cited by a retrieved note ranks right below the note
+# The specification lane is reranked over its best SPEC_POOL * k sections and the sections that
+# the lane's notes cite: own score + CITE_WEIGHT * the citing note's score (bench/tune_retrieval.py).
+SPEC_POOL = 3
+CITE_WEIGHT = 0.5
 _RFC_CITE = re.compile(r"RFC\s?(\d{3,5})\s?§\s?([0-9A-Z]+(?:\.\d+)*)")
 
 
@@ -69,7 +75,12 @@ class Index:
         self.faiss, self.bm25 = faiss_index, bm25
         self._by_group: dict[str, list[int]] = {}
         for i, c in enumerate(chunks):
-            self._by_group.setdefault(c.group, []).append(i)
+            if not is_alias(c):
+                self._by_group.setdefault(c.group, []).append(i)
+        # a symptom alias stands for its section: a hit on it shows the section's first chunk
+        self._aliases = np.asarray([is_alias(c) for c in chunks], dtype=bool)
+        self._shown = np.asarray([self._by_group.get(c.group, [i])[0] if a else i
+                                  for i, (c, a) in enumerate(zip(chunks, self._aliases))], dtype=np.int64)
         self._kinds = np.asarray([c.kind for c in chunks])
         self._lanes = np.asarray([lane_of(c) for c in chunks])
         self._services = np.asarray([(c.meta.get("service") or "") for c in chunks])
@@ -133,7 +144,8 @@ class Index:
 
     def search(self, query: str, k: int = 5, kind: str | None = None, service: str | None = None,
                mode: str = "hybrid", qvec: np.ndarray | None = None, dense_weight: float = DENSE_WEIGHT,
-               bm25_weight: float = BM25_WEIGHT, lane: str | None = None, max_per_file: int = MAX_PER_FILE) -> list[Hit]:
+               bm25_weight: float = BM25_WEIGHT, lane: str | None = None, max_per_file: int = MAX_PER_FILE,
+               aliases: bool | None = None) -> list[Hit]:
         """Best `k` sources for `query`, one hit per source (a case, a section); `kind`
         ('case', 'doc'), `lane` (one of LANES) and `service` narrow the candidates. The fusion
         weights and the cap on sections of one document are parameters so that
@@ -141,6 +153,8 @@ class Index:
         if k <= 0 or not self.chunks:
             return []
         mask = self._mask(kind, service, lane)
+        if not (aliases if aliases is not None else (lane == "spec" or ALIASES_IN_FLAT)) and self._aliases.any():
+            mask = ~self._aliases if mask is None else mask & ~self._aliases
         pool = max(50, k * 10)
         ranked: dict[int, Hit] = {}
         if mode in ("hybrid", "dense"):
@@ -156,35 +170,50 @@ class Index:
                 hit.bm25, hit.bm25_rank = float(s), r + 1
                 hit.score += bm25_weight / (RRF_K + r + 1)
         best = (dense_weight if mode != "bm25" else 0) + (bm25_weight if mode != "dense" else 0)
-        for hit in ranked.values():
+        for i, hit in ranked.items():
             hit.score /= best / (RRF_K + 1)
+            if self._aliases[i]:
+                hit.chunk = self.chunks[self._shown[i]]
         if mode == "hybrid" and kind != "case" and lane is None:  # a lane's mask would drop the sections
             self._follow_citations(ranked, mask, top=max(20, k * 2))
         hits = sorted(ranked.values(), key=lambda h: (-h.score, -h.dense, h.chunk.id))
         return _one_per_source(hits, max_per_file)[:k]
 
     def lanes(self, query: str, k: int = 3, service: str | None = None, qvec: np.ndarray | None = None,
-              **weights) -> dict[str, list[Hit]]:
+              cite_weight: float | None = None, **weights) -> dict[str, list[Hit]]:
         """The best `k` of each lane that the index holds: {'case': [...], 'doc': [...], 'spec': [...]}."""
         if qvec is None and self.chunks:
             qvec = embed([query])[0]
         present = set(self._lanes.tolist())
-        out = {lane: self.search(query, k=k, service=service, qvec=qvec, lane=lane, **weights)
+        out = {lane: self.search(query, k=k * SPEC_POOL if lane == "spec" else k, service=service, qvec=qvec,
+                                 lane=lane, **weights)
                for lane in LANES if lane in present}
-        if "spec" in out and out.get("doc"):
-            out["spec"] = self._cited_sections(out["doc"], out["spec"], k)
+        if "spec" in out:
+            out["spec"] = self._rerank_sections(out.get("doc", []), out["spec"], k,
+                                                CITE_WEIGHT if cite_weight is None else cite_weight)
         return out
 
-    def _cited_sections(self, docs: list[Hit], specs: list[Hit], k: int) -> list[Hit]:
-        """Source of truth first: an RFC section that a retrieved note cites ('RFC 7231
-        §6.6.5') joins the specification lane with the note's score (just below it)."""
-        merged = {h.chunk.group: h for h in specs}
+    def _rerank_sections(self, docs: list[Hit], specs: list[Hit], k: int, cite_weight: float) -> list[Hit]:
+        """The specification lane, reranked: a section's own score (its text and its symptom
+        aliases against the query) plus `cite_weight` times the score of the best retrieved note
+        that cites it ('RFC 7231 §6.6.5'), so the source of truth behind a good note rises
+        without a note that cites three sections pushing out the one the question is about."""
+        own = {h.chunk.group: h for h in specs}
+        cited: dict[str, tuple[float, Chunk]] = {}
         for d in docs:
             for i in self._cited(d.chunk):
-                c, score = self.chunks[i], d.score * CITED_SPEC
-                if c.group not in merged or merged[c.group].score < score:
-                    merged[c.group] = Hit(c, score, dense=merged[c.group].dense if c.group in merged else 0.0)
-        return sorted(merged.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
+                c = self.chunks[i]
+                if c.group not in cited or cited[c.group][0] < d.score:
+                    cited[c.group] = (d.score, c)
+        ranked = []
+        for group in {*own, *cited}:
+            mine = own.get(group)
+            by_note = cited.get(group, (0.0, None))[0]
+            score = ((mine.score if mine else 0.0) + cite_weight * by_note) / (1.0 + cite_weight)
+            ranked.append(Hit(mine.chunk if mine else cited[group][1], score, dense=mine.dense if mine else 0.0,
+                              bm25=mine.bm25 if mine else 0.0, dense_rank=mine.dense_rank if mine else None,
+                              bm25_rank=mine.bm25_rank if mine else None))
+        return sorted(ranked, key=lambda h: (-h.score, h.chunk.id))[:k]
 
     def _cited(self, chunk: Chunk) -> list[int]:
         """The first chunk of each indexed RFC section that `chunk` cites ('RFC 7231 §6.6.5')."""
