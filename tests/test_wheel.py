@@ -32,6 +32,7 @@ def test_the_wheel_installs_and_indexes_outside_the_checkout(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "casekit/retrieval/ingest/__init__.py" in names
     assert "casekit/retrieval/spec_aliases.json" in names  # data read at run time
+    assert "casekit/rules/layer_model.npz" in names and "casekit/rules/data/10-lines.yaml" in names  # the knowledge base
     modules = {p.relative_to(src).as_posix() for p in (src / "casekit").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
 

@@ -15,7 +15,7 @@ import re
 from ..evidence.context import Context
 from ..rules import fold, knowledge
 from ..text.identifiers import scrub
-from ..text.tokens import short
+from ..text.tokens import balanced, short
 from .hypotheses import related_change
 from .model import Hypothesis, Source
 
@@ -35,7 +35,7 @@ def mitigation(ctx: Context, hyps: list[Hypothesis], cite_evidence) -> list[dict
         ce, minutes = related
         sid = cite_evidence(ce)
         when = t("p.undo_when", minutes=minutes) if minutes is not None else ""
-        out.append({"text": t("p.undo", when=when, change=short(ce.text, 160), sid=sid), "citations": [sid],
+        out.append({"text": t("p.undo", when=when, change=short(balanced(ce.text), 160).replace("`", "ˋ"), sid=sid), "citations": [sid],
                     "kind": "mitigate"})
     for e in ctx.observed:
         if e.fact and e.kind == "comparison" and e.origin == "inferred" and e.text in supported:
