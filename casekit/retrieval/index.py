@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import dense, store
-from .chunks import Chunk
+from .chunks import Chunk, lane_of
 from .encoders import embed, embedding_fingerprint
 from ..errors import IndexStateError
 from .lexical import BM25
@@ -35,13 +35,6 @@ _RFC_CITE = re.compile(r"RFC\s?(\d{3,5})\s?§\s?([0-9A-Z]+(?:\.\d+)*)")
 # lanes: a long runbook or a dozen similar cases can no longer crowd out the RFC section.
 LANES = ("case", "doc", "spec")
 LANE_NAMES = {"case": "past cases", "doc": "documents", "spec": "specifications"}
-
-
-def lane_of(chunk: Chunk) -> str:
-    """'case', 'doc' (runbooks, notes) or 'spec' (an RFC section)."""
-    if chunk.kind == "case":
-        return "case"
-    return "spec" if chunk.id.startswith("rfc:") else "doc"
 
 
 @dataclass
@@ -64,15 +57,13 @@ class Hit:
 class Index:
     """A loaded, verified index. Open with `Index.open(dir)`."""
 
-    def __init__(self, folder: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray, faiss_index, bm25: BM25):
-        self.folder, self.manifest, self.chunks, self.vectors = folder, manifest, chunks, vectors
-        self.faiss, self.bm25 = faiss_index, bm25
-        self._by_group: dict[str, list[int]] = {}
-        for i, c in enumerate(chunks):
-            self._by_group.setdefault(c.group, []).append(i)
-        self._kinds = np.asarray([c.kind for c in chunks])
-        self._lanes = np.asarray([lane_of(c) for c in chunks])
-        self._services = np.asarray([(c.meta.get("service") or "") for c in chunks])
+    def __init__(self, folder: Path, generation: "store.Generation"):
+        g = generation
+        self.folder, self.manifest, self.chunks, self.vectors = folder, g.manifest, g.chunks, g.vectors
+        self.faiss, self.bm25 = g.faiss, g.bm25
+        self._columns, self._names = g.columns, g.names
+        self._codes = {col: {name: i for i, name in enumerate(g.names[col])} for col in ("kind", "lane", "service")}
+        self._group_codes: dict[str, int] | None = None  # built on first use: 100k cases' names
 
     @property
     def identity(self) -> str:
@@ -84,28 +75,31 @@ class Index:
     def open(cls, folder: str | Path) -> "Index":
         folder = Path(folder)
         g = store.load(folder)
-        if g.chunks and g.manifest.get("embedding", {}).get("sha256") != embedding_fingerprint()["sha256"]:
+        if len(g.chunks) and g.manifest.get("embedding", {}).get("sha256") != embedding_fingerprint()["sha256"]:
             raise IndexStateError(f"index at {folder} was built with another embedding model; {store.REBUILD}")
         from .ingest import CHUNKER_VERSION
 
-        if g.chunks and g.manifest.get("chunker") != CHUNKER_VERSION:
+        if len(g.chunks) and g.manifest.get("chunker") != CHUNKER_VERSION:
             raise IndexStateError(f"index at {folder} was built by an older casekit (chunker {g.manifest.get('chunker')}, "
                                   f"this one writes {CHUNKER_VERSION}); {store.REBUILD}")
-        return cls(folder, g.manifest, g.chunks, g.vectors, g.faiss, g.bm25)
+        return cls(folder, g)
+
+    def _group_ids(self, group: str) -> list[int]:
+        if self._group_codes is None:
+            self._group_codes = {name: i for i, name in enumerate(self._names["group"])}
+        code = self._group_codes.get(group)
+        return [] if code is None else np.flatnonzero(self._columns[:, 3] == code).tolist()
 
     def group_chunks(self, group: str) -> list[Chunk]:
-        return [self.chunks[i] for i in self._by_group.get(group, [])]
+        return [self.chunks[i] for i in self._group_ids(group)]
 
     def _mask(self, kind: str | None, service: str | None, lane: str | None = None) -> np.ndarray | None:
         if not kind and not service and not lane:
             return None
         mask = np.ones(len(self.chunks), dtype=bool)
-        if kind:
-            mask &= self._kinds == kind
-        if lane:
-            mask &= self._lanes == lane
-        if service:
-            mask &= self._services == service.lower()
+        for j, (col, value) in enumerate((("kind", kind), ("lane", lane), ("service", service and service.lower()))):
+            if value:  # the columns are store.COLUMNS: kind, lane, service, group
+                mask &= self._columns[:, j] == self._codes[col].get(value, -1)
         return mask
 
     def rank_dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +162,7 @@ class Index:
         """The best `k` of each lane that the index holds: {'case': [...], 'doc': [...], 'spec': [...]}."""
         if qvec is None and self.chunks:
             qvec = embed([query])[0]
-        present = set(self._lanes.tolist())
+        present = set(self._names["lane"])
         out = {lane: self.search(query, k=k, service=service, qvec=qvec, lane=lane, **weights)
                for lane in LANES if lane in present}
         if "spec" in out and out.get("doc"):
@@ -189,7 +183,7 @@ class Index:
     def _cited(self, chunk: Chunk) -> list[int]:
         """The first chunk of each indexed RFC section that `chunk` cites ('RFC 7231 §6.6.5')."""
         return [ids[0] for number, section in _RFC_CITE.findall(chunk.text)
-                if (ids := self._by_group.get(f"rfc:{number}#{section}"))]
+                if (ids := self._group_ids(f"rfc:{number}#{section}"))]
 
     def _follow_citations(self, ranked: dict[int, "Hit"], mask, top: int) -> None:
         """Source of truth first: when a retrieved note cites an RFC section that is in
