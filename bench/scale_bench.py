@@ -115,7 +115,7 @@ def phase_fill(a) -> dict:
         shutil.copytree(work / "index-real", big)
     rows = []
     done = a.real
-    for upto in sorted({min(a.tickets, x) for x in (20_000, 50_000, a.tickets)}):
+    for upto in sorted({min(a.tickets, x) for x in (5_000, 20_000, 50_000, a.tickets)}):
         if upto <= done:
             continue
         ex = exports_for(work, done, upto - done)
@@ -176,8 +176,8 @@ def phase_search(a) -> dict:
     qv = casekit.embed(queries)
     vectors = np.ascontiguousarray(index.vectors, dtype=np.float32)
     out: dict = {"queries": len(queries), "store_chunks": len(vectors), "store_index": index.manifest.get("faiss")}
-    for n in sorted({min(100_000, len(vectors)), len(vectors)}):
-        x = vectors[:n]
+    for n in sorted({min(100_000, len(vectors)), a.replicate}):
+        x = vectors[:n] if n <= len(vectors) else _replicated(vectors, n)
         flat = faiss.IndexFlatIP(x.shape[1])
         flat.add(x)
         truth, p50, p95 = _timed(lambda q: flat.search(q[None], 10)[1][0], qv)
@@ -217,6 +217,20 @@ def phase_search(a) -> dict:
     return out
 
 
+def _replicated(vectors, n: int):
+    """`n` vectors: the store's, then copies of them with noise (about cos 0.9 to the original),
+    for a search measurement beyond the store's size."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    parts = [vectors]
+    while sum(len(p) for p in parts) < n:
+        m = min(len(vectors), n - sum(len(p) for p in parts))
+        noisy = vectors[rng.integers(len(vectors), size=m)] + rng.normal(0, 0.018, (m, vectors.shape[1])).astype(np.float32)
+        parts.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
 def faiss_truth(vectors, qv):
     import faiss
 
@@ -253,6 +267,7 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--real", type=int, default=2000)
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--replicate", type=int, default=500_000, help="dense search also at this many vectors (replicated)")
     ap.add_argument("--day", type=int, default=1000, help="tickets added by the day phase")
     ap.add_argument("--hnsw-max", type=int, default=100_000, help="build HNSW for the choice up to this many vectors")
     ap.add_argument("--phase", choices=PHASES)
@@ -267,7 +282,7 @@ def main() -> None:
         return
     for ph in a.phases.split(","):
         r = subprocess.run([sys.executable, __file__, "--work", a.work, "--tickets", str(a.tickets), "--real", str(a.real),
-                            "--queries", str(a.queries), "--hnsw-max", str(a.hnsw_max), "--day", str(a.day), "--phase", ph], capture_output=True, text=True)
+                            "--queries", str(a.queries), "--hnsw-max", str(a.hnsw_max), "--day", str(a.day), "--replicate", str(a.replicate), "--phase", ph], capture_output=True, text=True)
         sys.stderr.write(r.stderr[-4000:] if r.returncode else "")
         print(r.stdout.strip() or json.dumps({"phase": ph, "failed": r.returncode}), flush=True)
 
