@@ -92,7 +92,8 @@ def cmd_index(args) -> int:
     from .retrieval.build import build_index
 
     roots = paths.corpus_paths(args.paths)
-    stats = build_index(roots, index_dir(args), progress=not args.quiet, on_error=_err)
+    stats = build_index(roots, index_dir(args), progress=not args.quiet, on_error=_err, engine=args.engine,
+                        address=args.address, workers=args.workers)
     print(stats.summary())
     return 2 if stats.errors else 0
 
@@ -283,9 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("index", cmd_index, "Build or incrementally update the index from corpus folders and files.",
              "PATH may be a corpus folder (with cases/ and docs/), a folder of case files or documents,\n"
              "a case file (.md with front matter, .json, .jsonl), a Markdown document or an RFC .txt.\n"
-             "Only what changed is re-embedded.\n\nexamples:\n  casekit index\n  casekit index corpus ../shared/data/rfc\n"
-             "  casekit index my-history/ --index-dir ~/.casekit/team")
+             "Only what changed is re-embedded. --engine ray spreads the encoding over a Ray cluster\n"
+             "(default: a private local instance) and writes the same index.\n\nexamples:\n  casekit index\n"
+             "  casekit index corpus ../shared/data/rfc\n  casekit index my-history/ --index-dir ~/.casekit/team\n"
+             "  casekit index history/ --engine ray --address ray://head:10001 --index-dir /shared/index")
     sp.add_argument("paths", nargs="*", metavar="PATH", help="default: ./corpus")
+    sp.add_argument("--engine", choices=["local", "ray"], default="local", help="where the encoding runs (default local)")
+    sp.add_argument("--address", help="Ray cluster address (with --engine ray; default: a local instance)")
+    sp.add_argument("--workers", type=_count, default=None, help="encoding actors with --engine ray (default: the cluster's CPUs)")
     with_index(sp)
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 

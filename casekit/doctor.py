@@ -66,8 +66,10 @@ def report(index_dir: Path, model: str | None = None) -> tuple[dict[str, str], b
     out["index"] = f"{index_dir} ({'present' if manifest.exists() else 'not built yet: casekit index PATH'})"
     if manifest.exists():
         from .retrieval.index import Index
+        from .retrieval.store import read_manifest, verify
 
         try:
+            verify(Path(index_dir), read_manifest(index_dir) or {}, quick=False)  # every artifact whole
             idx = Index.open(index_dir)
             out["index"] = f"{index_dir} ({len(idx.chunks)} chunks from {len(idx.manifest['files'])} files, verified)"
         except CaseKitError as e:

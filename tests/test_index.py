@@ -166,7 +166,7 @@ def test_no_pickle_in_the_index(small_corpus, tmp_path):
     idx = tmp_path / "idx"
     build_index([small_corpus], idx, progress=False)
     files = [p for p in idx.rglob("*") if p.is_file()]
-    assert {".npy", ".npz", ".json", ".jsonl", ".index"} <= {p.suffix for p in files}
+    assert {".npy", ".json", ".jsonl", ".index"} <= {p.suffix for p in files}
     for p in files:
         data = p.read_bytes()
         _no_pickle(data, p)

@@ -16,7 +16,7 @@ KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
 
 # The floors, lowest first: each entry is a module or a package (with everything in it).
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("casekit.version", "casekit.errors", "casekit.paths", "casekit.fsutil")),
+    ("base", ("casekit.version", "casekit.errors", "casekit.paths", "casekit.fsutil", "casekit.cluster")),
     ("text helpers", ("casekit.text",)),
     ("models", ("casekit.models",)),
     ("catalogues", ("casekit.i18n",)),

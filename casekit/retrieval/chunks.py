@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -32,9 +33,10 @@ class Chunk:
         head = self.ref if self.title in self.ref else f"{self.ref} {self.title}"
         return f"{head}\n{self.text}"
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        """Content hash: the embedding cache key."""
+        """Content hash: the embedding cache key (computed once: an update of a 500k-chunk
+        history asks for it several times per chunk)."""
         return hashlib.sha256(self.embed_text().encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +45,14 @@ class Chunk:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Chunk":
         return cls(d["id"], d["kind"], d["ref"], d["title"], d["text"], d.get("meta") or {})
+
+
+def lane_of(chunk: Chunk) -> str:
+    """Which lane of results a chunk shows in: 'case', 'doc' (runbooks, notes) or 'spec' (an
+    RFC section). Past cases, runbooks and specifications answer different questions."""
+    if chunk.kind == "case":
+        return "case"
+    return "spec" if chunk.id.startswith("rfc:") else "doc"
 
 
 def split_text(text: str, size: int = 160, overlap: int = 40) -> list[str]:

@@ -48,24 +48,33 @@ def _use(texts: list[str]) -> np.ndarray:
     return np.asarray(use_encoder().encode(texts), dtype=np.float32).reshape(len(texts), USE_DIM)
 
 
-def embed(texts: list[str], progress: bool = False) -> np.ndarray:
-    """Unit-length float32 vectors (DIM wide). Texts are sorted by length so batches pad little."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    if not texts:
-        return out
+STEP = EMBED_BATCH * 4  # texts per step: the unit of work of a local or a Ray build
+
+
+def plan(texts: list[str]) -> tuple[list[list[int]], bool]:
+    """How a job of texts is encoded: steps of STEP texts in order of length (so batches pad
+    little), and whether MiniLM runs on torch (decided per job, so a job's vectors all come
+    one way). A step is always encoded whole, by encode_step, wherever it runs."""
     order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
+    return [order[s : s + STEP] for s in range(0, len(order), STEP)], len(texts) >= TORCH_FROM
+
+
+def encode_step(batch: list[str], on_torch: bool) -> np.ndarray:
+    """Unit-length [MiniLM | USE] / sqrt(2) vectors of one step."""
+    return (np.hstack([_minilm(batch, on_torch), _use(batch)]) / np.sqrt(2.0)).astype(np.float32)
+
+
+def embed(texts: list[str], progress: bool = False) -> np.ndarray:
+    """Unit-length float32 vectors (DIM wide), one per text."""
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    steps, on_torch = plan(texts)
     bar = None
     if progress and len(texts) > EMBED_BATCH:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(texts), desc="embedding", unit="chunk")
-    on_torch = len(texts) >= TORCH_FROM  # decided per job, so a job's vectors all come one way
-    step = EMBED_BATCH * 4
-    for start in range(0, len(order), step):
-        ids = order[start : start + step]
-        batch = [texts[i] for i in ids]
-        vecs = np.hstack([_minilm(batch, on_torch), _use(batch)])
-        out[ids] = vecs / np.sqrt(2.0)
+    for ids in steps:
+        out[ids] = encode_step([texts[i] for i in ids], on_torch)
         if bar:
             bar.update(len(ids))
     if bar:

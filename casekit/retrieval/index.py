@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import dense, store
-from .aliases import is_alias
-from .chunks import Chunk
+from .chunks import Chunk, lane_of
 from .encoders import embed, embedding_fingerprint
 from ..errors import IndexStateError
 from .lexical import BM25
@@ -43,13 +42,6 @@ LANES = ("case", "doc", "spec")
 LANE_NAMES = {"case": "past cases", "doc": "documents", "spec": "specifications"}
 
 
-def lane_of(chunk: Chunk) -> str:
-    """'case', 'doc' (runbooks, notes) or 'spec' (an RFC section)."""
-    if chunk.kind == "case":
-        return "case"
-    return "spec" if chunk.id.startswith("rfc:") else "doc"
-
-
 @dataclass
 class Hit:
     chunk: Chunk
@@ -70,20 +62,24 @@ class Hit:
 class Index:
     """A loaded, verified index. Open with `Index.open(dir)`."""
 
-    def __init__(self, folder: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray, faiss_index, bm25: BM25):
-        self.folder, self.manifest, self.chunks, self.vectors = folder, manifest, chunks, vectors
-        self.faiss, self.bm25 = faiss_index, bm25
-        self._by_group: dict[str, list[int]] = {}
-        for i, c in enumerate(chunks):
-            if not is_alias(c):
-                self._by_group.setdefault(c.group, []).append(i)
-        # a symptom alias stands for its section: a hit on it shows the section's first chunk
-        self._aliases = np.asarray([is_alias(c) for c in chunks], dtype=bool)
-        self._shown = np.asarray([self._by_group.get(c.group, [i])[0] if a else i
-                                  for i, (c, a) in enumerate(zip(chunks, self._aliases))], dtype=np.int64)
-        self._kinds = np.asarray([c.kind for c in chunks])
-        self._lanes = np.asarray([lane_of(c) for c in chunks])
-        self._services = np.asarray([(c.meta.get("service") or "") for c in chunks])
+    def __init__(self, folder: Path, generation: "store.Generation"):
+        g = generation
+        self.folder, self.manifest, self.chunks, self.vectors = folder, g.manifest, g.chunks, g.vectors
+        self.faiss, self.bm25 = g.faiss, g.bm25
+        self._columns, self._names = g.columns, g.names
+        self._codes = {col: {name: i for i, name in enumerate(g.names[col])} for col in ("kind", "lane", "service")}
+        self._group_codes: dict[str, int] | None = None  # built on first use: 100k cases' names
+        # a symptom alias stands for its section (casekit.retrieval.aliases): the alias column
+        # holds its language, '' for a chunk of the corpus
+        alias_names = g.names.get("alias") or [""]
+        plain = alias_names.index("") if "" in alias_names else -1
+        self._aliases = (g.columns[:, 4] != plain) if g.columns.shape[1] > 4 and len(alias_names) > 1 \
+            else np.zeros(len(g.chunks), dtype=bool)
+
+    def _shown(self, i: int) -> int:
+        """The chunk a hit on chunk `i` shows: a symptom alias shows its section's first chunk."""
+        same = np.flatnonzero((self._columns[:, 3] == self._columns[i, 3]) & ~self._aliases)
+        return int(same[0]) if len(same) else i
 
     @property
     def identity(self) -> str:
@@ -95,28 +91,31 @@ class Index:
     def open(cls, folder: str | Path) -> "Index":
         folder = Path(folder)
         g = store.load(folder)
-        if g.chunks and g.manifest.get("embedding", {}).get("sha256") != embedding_fingerprint()["sha256"]:
+        if len(g.chunks) and g.manifest.get("embedding", {}).get("sha256") != embedding_fingerprint()["sha256"]:
             raise IndexStateError(f"index at {folder} was built with another embedding model; {store.REBUILD}")
         from .ingest import CHUNKER_VERSION
 
-        if g.chunks and g.manifest.get("chunker") != CHUNKER_VERSION:
+        if len(g.chunks) and g.manifest.get("chunker") != CHUNKER_VERSION:
             raise IndexStateError(f"index at {folder} was built by an older casekit (chunker {g.manifest.get('chunker')}, "
                                   f"this one writes {CHUNKER_VERSION}); {store.REBUILD}")
-        return cls(folder, g.manifest, g.chunks, g.vectors, g.faiss, g.bm25)
+        return cls(folder, g)
+
+    def _group_ids(self, group: str) -> list[int]:
+        if self._group_codes is None:
+            self._group_codes = {name: i for i, name in enumerate(self._names["group"])}
+        code = self._group_codes.get(group)
+        return [] if code is None else np.flatnonzero(self._columns[:, 3] == code).tolist()
 
     def group_chunks(self, group: str) -> list[Chunk]:
-        return [self.chunks[i] for i in self._by_group.get(group, [])]
+        return [self.chunks[i] for i in self._group_ids(group)]
 
     def _mask(self, kind: str | None, service: str | None, lane: str | None = None) -> np.ndarray | None:
         if not kind and not service and not lane:
             return None
         mask = np.ones(len(self.chunks), dtype=bool)
-        if kind:
-            mask &= self._kinds == kind
-        if lane:
-            mask &= self._lanes == lane
-        if service:
-            mask &= self._services == service.lower()
+        for j, (col, value) in enumerate((("kind", kind), ("lane", lane), ("service", service and service.lower()))):
+            if value:  # the columns are store.COLUMNS: kind, lane, service, group
+                mask &= self._columns[:, j] == self._codes[col].get(value, -1)
         return mask
 
     def rank_dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +172,7 @@ class Index:
         for i, hit in ranked.items():
             hit.score /= best / (RRF_K + 1)
             if self._aliases[i]:
-                hit.chunk = self.chunks[self._shown[i]]
+                hit.chunk = self.chunks[self._shown(i)]
         if mode == "hybrid" and kind != "case" and lane is None:  # a lane's mask would drop the sections
             self._follow_citations(ranked, mask, top=max(20, k * 2))
         hits = sorted(ranked.values(), key=lambda h: (-h.score, -h.dense, h.chunk.id))
@@ -184,7 +183,7 @@ class Index:
         """The best `k` of each lane that the index holds: {'case': [...], 'doc': [...], 'spec': [...]}."""
         if qvec is None and self.chunks:
             qvec = embed([query])[0]
-        present = set(self._lanes.tolist())
+        present = set(self._names["lane"])
         out = {lane: self.search(query, k=k * SPEC_POOL if lane == "spec" else k, service=service, qvec=qvec,
                                  lane=lane, **weights)
                for lane in LANES if lane in present}
@@ -218,7 +217,7 @@ class Index:
     def _cited(self, chunk: Chunk) -> list[int]:
         """The first chunk of each indexed RFC section that `chunk` cites ('RFC 7231 §6.6.5')."""
         return [ids[0] for number, section in _RFC_CITE.findall(chunk.text)
-                if (ids := self._by_group.get(f"rfc:{number}#{section}"))]
+                if (ids := self._group_ids(f"rfc:{number}#{section}"))]
 
     def _follow_citations(self, ranked: dict[int, "Hit"], mask, top: int) -> None:
         """Source of truth first: when a retrieved note cites an RFC section that is in
