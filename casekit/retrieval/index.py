@@ -104,7 +104,7 @@ class Index:
         if self._group_codes is None:
             self._group_codes = {name: i for i, name in enumerate(self._names["group"])}
         code = self._group_codes.get(group)
-        return [] if code is None else np.flatnonzero(self._columns[:, 3] == code).tolist()
+        return [] if code is None else np.flatnonzero((self._columns[:, 3] == code) & ~self._aliases).tolist()
 
     def group_chunks(self, group: str) -> list[Chunk]:
         return [self.chunks[i] for i in self._group_ids(group)]
