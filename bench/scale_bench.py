@@ -181,7 +181,7 @@ def phase_search(a) -> dict:
                       for d in [work / "index-real", *map(Path, a.real_vectors)]])
     out: dict = {"queries": len(queries), "store_chunks": len(vectors), "store_index": index.manifest.get("faiss"),
                  "real_vectors": len(real)}
-    for n in sorted({100_000, a.replicate}):
+    for n in sorted({int(x) for x in a.sizes.split(",")}):
         x = _replicated(real, n)
         flat = faiss.IndexFlatIP(x.shape[1])
         flat.add(x)
@@ -274,7 +274,7 @@ def main() -> None:
     ap.add_argument("--real", type=int, default=2000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--real-vectors", nargs="*", default=[], help="more indexes of real text whose vectors the search phase mixes")
-    ap.add_argument("--replicate", type=int, default=500_000, help="dense search also at this many vectors (replicated)")
+    ap.add_argument("--sizes", default="100000,500000", help="vector counts the search phase measures at")
     ap.add_argument("--day", type=int, default=1000, help="tickets added by the day phase")
     ap.add_argument("--hnsw-max", type=int, default=100_000, help="build HNSW for the choice up to this many vectors")
     ap.add_argument("--phase", choices=PHASES)
@@ -289,7 +289,7 @@ def main() -> None:
         return
     for ph in a.phases.split(","):
         r = subprocess.run([sys.executable, __file__, "--work", a.work, "--tickets", str(a.tickets), "--real", str(a.real),
-                            "--queries", str(a.queries), "--hnsw-max", str(a.hnsw_max), "--day", str(a.day), "--replicate", str(a.replicate), "--phase", ph], capture_output=True, text=True)
+                            "--queries", str(a.queries), "--hnsw-max", str(a.hnsw_max), "--day", str(a.day), "--sizes", a.sizes, "--phase", ph], capture_output=True, text=True)
         sys.stderr.write(r.stderr[-4000:] if r.returncode else "")
         print(r.stdout.strip() or json.dumps({"phase": ph, "failed": r.returncode}), flush=True)
 
