@@ -10,9 +10,10 @@ Each phase runs in its own process (its peak memory is its own) and prints one J
            real phase (a real vector plus noise, about cos 0.9 to it): everything of a
            100k-ticket build but the encoding, whose time follows from the real rate
   day      import the next day's --day tickets (1,000) and add them with the real encoders
-  search   dense search p50/p95 and recall@10 against exact search at 100k chunks and at
-           the whole store (IVF as casekit chooses it, plus HNSW and other IVF settings for
-           the choice), and hybrid Index.search p50/p95
+  search   dense search p50/p95 and recall@10 against exact search at 100k and 500k
+           vectors mixed from real text vectors (IVF as casekit chooses it, plus HNSW and
+           other IVF settings for the choice); casekit's own dense and hybrid search on the
+           large store
   cold     cold `casekit search` on the large store (median of fresh processes)
   draft    warm draft time against the large index
 
@@ -172,12 +173,16 @@ def phase_search(a) -> dict:
 
     work = Path(a.work)
     index = casekit.Index.open(work / "index-big")
+    index.chunks[0]  # maps chunks.jsonl now: the day phase may replace the generation meanwhile
     queries = _queries(work, a.queries)
     qv = casekit.embed(queries)
     vectors = np.ascontiguousarray(index.vectors, dtype=np.float32)
-    out: dict = {"queries": len(queries), "store_chunks": len(vectors), "store_index": index.manifest.get("faiss")}
-    for n in sorted({min(100_000, len(vectors)), a.replicate}):
-        x = vectors[:n] if n <= len(vectors) else _replicated(vectors, n)
+    real = np.vstack([np.asarray(casekit.Index.open(d).vectors, dtype=np.float32)
+                      for d in [work / "index-real", *map(Path, a.real_vectors)]])
+    out: dict = {"queries": len(queries), "store_chunks": len(vectors), "store_index": index.manifest.get("faiss"),
+                 "real_vectors": len(real)}
+    for n in sorted({int(x) for x in a.sizes.split(",")}):
+        x = _replicated(real, n)
         flat = faiss.IndexFlatIP(x.shape[1])
         flat.add(x)
         truth, p50, p95 = _timed(lambda q: flat.search(q[None], 10)[1][0], qv)
@@ -217,18 +222,19 @@ def phase_search(a) -> dict:
     return out
 
 
-def _replicated(vectors, n: int):
-    """`n` vectors: the store's, then copies of them with noise (about cos 0.9 to the original),
-    for a search measurement beyond the store's size."""
+def _replicated(real, n: int):
+    """`n` vectors made from real ones: the real vectors, then mixtures of two of them (a
+    ticket is pieces of several texts) with a little noise. Copies of a few real vectors
+    would make tight clusters of near-twins, where recall@10 measures noise, not the index."""
     import numpy as np
 
     rng = np.random.default_rng(0)
-    parts = [vectors]
-    while sum(len(p) for p in parts) < n:
-        m = min(len(vectors), n - sum(len(p) for p in parts))
-        noisy = vectors[rng.integers(len(vectors), size=m)] + rng.normal(0, 0.018, (m, vectors.shape[1])).astype(np.float32)
-        parts.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
-    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+    m = n - len(real)
+    w = rng.uniform(0.5, 1.0, (m, 1)).astype(np.float32)
+    mix = w * real[rng.integers(len(real), size=m)] + (1 - w) * real[rng.integers(len(real), size=m)]
+    mix += rng.normal(0, 0.01, mix.shape).astype(np.float32)
+    mix /= np.linalg.norm(mix, axis=1, keepdims=True)
+    return np.ascontiguousarray(np.vstack([real, mix]), dtype=np.float32)
 
 
 def faiss_truth(vectors, qv):
@@ -267,7 +273,8 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--real", type=int, default=2000)
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--replicate", type=int, default=500_000, help="dense search also at this many vectors (replicated)")
+    ap.add_argument("--real-vectors", nargs="*", default=[], help="more indexes of real text whose vectors the search phase mixes")
+    ap.add_argument("--sizes", default="100000,500000", help="vector counts the search phase measures at")
     ap.add_argument("--day", type=int, default=1000, help="tickets added by the day phase")
     ap.add_argument("--hnsw-max", type=int, default=100_000, help="build HNSW for the choice up to this many vectors")
     ap.add_argument("--phase", choices=PHASES)
@@ -282,7 +289,7 @@ def main() -> None:
         return
     for ph in a.phases.split(","):
         r = subprocess.run([sys.executable, __file__, "--work", a.work, "--tickets", str(a.tickets), "--real", str(a.real),
-                            "--queries", str(a.queries), "--hnsw-max", str(a.hnsw_max), "--day", str(a.day), "--replicate", str(a.replicate), "--phase", ph], capture_output=True, text=True)
+                            "--queries", str(a.queries), "--hnsw-max", str(a.hnsw_max), "--day", str(a.day), "--sizes", a.sizes, "--phase", ph], capture_output=True, text=True)
         sys.stderr.write(r.stderr[-4000:] if r.returncode else "")
         print(r.stdout.strip() or json.dumps({"phase": ph, "failed": r.returncode}), flush=True)
 
